@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libnestio - nested IOMMU translation control for virtual machine monitors.
+ *
+ * The one public header. See libnestio(7) for the overview: objects, the
+ * error contract (0 or a count on success, -errno on failure), fd ownership,
+ * threading and logging.
+ */
+#ifndef LIBNESTIO_H
+#define LIBNESTIO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nestio_ctx;
+struct nestio_ioas;
+struct nestio_device;
+struct nestio_hwpt;
+
+/* ------------------------------------------------------------------ ctx */
+
+int nestio_ctx_new(struct nestio_ctx **out);
+int nestio_ctx_new_from_fd(int fd, struct nestio_ctx **out);
+struct nestio_ctx *nestio_ctx_ref(struct nestio_ctx *ctx);
+struct nestio_ctx *nestio_ctx_unref(struct nestio_ctx *ctx);
+int nestio_ctx_get_fd(const struct nestio_ctx *ctx);
+
+/* Log priorities are syslog(3)'s: LOG_ERR (3) .. LOG_DEBUG (7). */
+int nestio_ctx_set_log_fn(struct nestio_ctx *ctx,
+			  void (*log_fn)(struct nestio_ctx *ctx, int priority,
+					 const char *file, int line,
+					 const char *fn, const char *format,
+					 va_list args));
+int nestio_ctx_get_log_priority(const struct nestio_ctx *ctx);
+int nestio_ctx_set_log_priority(struct nestio_ctx *ctx, int priority);
+void *nestio_ctx_get_userdata(const struct nestio_ctx *ctx);
+int nestio_ctx_set_userdata(struct nestio_ctx *ctx, void *userdata);
+
+/* What the kernel behind a ctx offers: one entry per iommufd command. */
+enum nestio_feature {
+	NESTIO_FEATURE_IOAS = 0,	/* IOAS alloc/map/unmap/copy/ranges */
+	NESTIO_FEATURE_OPTION,		/* IOMMU_OPTION */
+	NESTIO_FEATURE_VFIO_COMPAT,	/* IOMMU_VFIO_IOAS */
+	NESTIO_FEATURE_HWPT_ALLOC,
+	NESTIO_FEATURE_HW_INFO,
+	NESTIO_FEATURE_DIRTY_TRACKING,
+	NESTIO_FEATURE_HWPT_INVALIDATE,
+	NESTIO_FEATURE_FAULT_QUEUE,
+	NESTIO_FEATURE_IOAS_MAP_FILE,
+	NESTIO_FEATURE_VIOMMU,
+	NESTIO_FEATURE_VDEVICE,
+	NESTIO_FEATURE_IOAS_CHANGE_PROCESS,
+	NESTIO_FEATURE_VEVENTQ,
+	NESTIO_FEATURE_HW_QUEUE,
+	NESTIO_FEATURE_MAX
+};
+
+int nestio_ctx_has_feature(struct nestio_ctx *ctx, enum nestio_feature feature);
+const char *nestio_feature_name(enum nestio_feature feature);
+
+enum nestio_option {
+	NESTIO_OPTION_RLIMIT_MODE = 0,	/* ctx: 0 per user, 1 per process */
+	NESTIO_OPTION_HUGE_PAGES = 1,	/* ioas: 1 allow huge pages (default) */
+};
+
+int nestio_ctx_get_option(struct nestio_ctx *ctx, enum nestio_option option,
+			  uint64_t *value);
+int nestio_ctx_set_option(struct nestio_ctx *ctx, enum nestio_option option,
+			  uint64_t value);
+int nestio_ctx_change_process(struct nestio_ctx *ctx);
+
+/* ----------------------------------------------------------------- ioas */
+
+#define NESTIO_MAP_READ		(1u << 0)
+#define NESTIO_MAP_WRITE	(1u << 1)
+#define NESTIO_MAP_FIXED_IOVA	(1u << 2)
+
+struct nestio_iova_range {
+	uint64_t start;
+	uint64_t last;	/* inclusive */
+};
+
+int nestio_ioas_new(struct nestio_ctx *ctx, struct nestio_ioas **out);
+struct nestio_ioas *nestio_ioas_ref(struct nestio_ioas *ioas);
+struct nestio_ioas *nestio_ioas_unref(struct nestio_ioas *ioas);
+uint32_t nestio_ioas_get_id(const struct nestio_ioas *ioas);
+struct nestio_ctx *nestio_ioas_get_ctx(const struct nestio_ioas *ioas);
+
+int nestio_ioas_map(struct nestio_ioas *ioas, void *va, uint64_t length,
+		    uint64_t *iova, unsigned int flags);
+int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd, uint64_t offset,
+			 uint64_t length, uint64_t *iova, unsigned int flags);
+int nestio_ioas_unmap(struct nestio_ioas *ioas, uint64_t iova, uint64_t length,
+		      uint64_t *unmapped);
+int nestio_ioas_unmap_all(struct nestio_ioas *ioas, uint64_t *unmapped);
+int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
+		     struct nestio_ioas *src, uint64_t src_iova,
+		     uint64_t length, unsigned int flags);
+int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
+				struct nestio_iova_range **ranges, size_t *nr,
+				uint64_t *alignment);
+void nestio_iova_ranges_free(struct nestio_iova_range *ranges);
+int nestio_ioas_allow_iovas(struct nestio_ioas *ioas,
+			    const struct nestio_iova_range *ranges, size_t nr);
+int nestio_ioas_get_option(struct nestio_ioas *ioas, enum nestio_option option,
+			   uint64_t *value);
+int nestio_ioas_set_option(struct nestio_ioas *ioas, enum nestio_option option,
+			   uint64_t value);
+
+/* --------------------------------------------------------------- device */
+
+/* The PASID argument that means "the device's RID" (no PASID). */
+#define NESTIO_NO_PASID UINT32_MAX
+
+/*
+ * Attach operations for a device the library did not open (another iommufd
+ * client, or the kernel's mock device). Each returns 0 or -errno; a NULL
+ * operation makes the matching call fail with -EOPNOTSUPP. release() runs
+ * once, on the last unref, before the device's attachments are dropped: it
+ * must unbind the device (or destroy it) so that nothing it was attached to
+ * is still busy.
+ */
+struct nestio_device_ops {
+	size_t sz;	/* sizeof(struct nestio_device_ops) */
+	int (*attach)(struct nestio_device *dev, uint32_t pasid, uint32_t pt_id,
+		      void *userdata);
+	int (*replace)(struct nestio_device *dev, uint32_t pasid,
+		       uint32_t pt_id, void *userdata);
+	int (*detach)(struct nestio_device *dev, uint32_t pasid,
+		      void *userdata);
+	void (*release)(struct nestio_device *dev, void *userdata);
+};
+
+int nestio_device_open(struct nestio_ctx *ctx, const char *name,
+		       struct nestio_device **out);
+int nestio_device_new_from_fd(struct nestio_ctx *ctx, int fd,
+			      struct nestio_device **out);
+int nestio_device_new_from_id(struct nestio_ctx *ctx, uint32_t dev_id,
+			      const struct nestio_device_ops *ops,
+			      void *userdata, struct nestio_device **out);
+struct nestio_device *nestio_device_ref(struct nestio_device *dev);
+struct nestio_device *nestio_device_unref(struct nestio_device *dev);
+uint32_t nestio_device_get_id(const struct nestio_device *dev);
+int nestio_device_get_fd(const struct nestio_device *dev);
+struct nestio_ctx *nestio_device_get_ctx(const struct nestio_device *dev);
+void *nestio_device_get_userdata(const struct nestio_device *dev);
+
+int nestio_device_attach_ioas(struct nestio_device *dev, uint32_t pasid,
+			      struct nestio_ioas *ioas);
+int nestio_device_attach_hwpt(struct nestio_device *dev, uint32_t pasid,
+			      struct nestio_hwpt *hwpt);
+int nestio_device_replace_ioas(struct nestio_device *dev, uint32_t pasid,
+			       struct nestio_ioas *ioas);
+int nestio_device_replace_hwpt(struct nestio_device *dev, uint32_t pasid,
+			       struct nestio_hwpt *hwpt);
+int nestio_device_detach(struct nestio_device *dev, uint32_t pasid);
+
+/* --------------------------------------------- hw info and capabilities */
+
+enum nestio_iommu_type {
+	NESTIO_IOMMU_NONE = 0,		/* the kernel reported no vendor data */
+	NESTIO_IOMMU_INTEL_VTD,
+	NESTIO_IOMMU_ARM_SMMUV3,
+	NESTIO_IOMMU_AMD,
+	NESTIO_IOMMU_TEGRA241_CMDQV,
+	NESTIO_IOMMU_UNKNOWN,		/* a type this library cannot decode */
+};
+
+/* capability bits (struct nestio_hw_caps.caps) */
+#define NESTIO_CAP_NESTING		(1ull << 0)
+#define NESTIO_CAP_DIRTY_TRACKING	(1ull << 1)
+#define NESTIO_CAP_PASID		(1ull << 2)
+#define NESTIO_CAP_PASID_EXEC		(1ull << 3)
+#define NESTIO_CAP_PASID_PRIV		(1ull << 4)
+#define NESTIO_CAP_ATS			(1ull << 5)
+#define NESTIO_CAP_PRI			(1ull << 6)
+#define NESTIO_CAP_STALL		(1ull << 7)
+
+/* stage-1 (guest page table) formats a nested hwpt can take */
+#define NESTIO_STAGE1_VTD		(1u << 0)
+#define NESTIO_STAGE1_ARM_SMMUV3	(1u << 1)
+#define NESTIO_STAGE1_AMD		(1u << 2)
+
+/* errata the host IOMMU reports */
+#define NESTIO_ERRATA_772415_SPR17	(1u << 0) /* no read-only maps in a nest parent */
+
+struct nestio_hw_caps {
+	size_t sz;			/* sizeof(struct nestio_hw_caps) */
+	uint32_t type;			/* enum nestio_iommu_type */
+	uint32_t raw_type;		/* the kernel's hw-info type */
+	uint64_t caps;			/* NESTIO_CAP_* */
+	uint32_t stage1_formats;	/* NESTIO_STAGE1_* */
+	uint32_t errata;		/* NESTIO_ERRATA_* */
+	uint8_t max_pasid_log2;		/* 0: no PASID */
+	uint8_t stage1_ia_bits;		/* stage-1 input (guest VA) width */
+	uint8_t stage2_ia_bits;		/* stage-2 input (guest PA) width */
+	uint8_t oa_bits;		/* output (host PA) width */
+	uint32_t pgsize_bitmap;		/* stage-1 page sizes, 1 << shift each */
+};
+
+int nestio_device_get_hw_info(struct nestio_device *dev, uint32_t *type,
+			      void *data, size_t *len);
+int nestio_device_get_hw_caps(struct nestio_device *dev,
+			      struct nestio_hw_caps *caps);
+int nestio_hw_caps_decode(uint32_t type, const void *data, size_t len,
+			  uint64_t kernel_caps, uint8_t max_pasid_log2,
+			  struct nestio_hw_caps *caps);
+const char *nestio_iommu_type_name(enum nestio_iommu_type type);
+
+/* ----------------------------------------------------------------- hwpt */
+
+#define NESTIO_HWPT_NEST_PARENT		(1u << 0)
+#define NESTIO_HWPT_DIRTY_TRACKING	(1u << 1)
+#define NESTIO_HWPT_PASID		(1u << 2)
+
+struct nestio_hwpt_paging_opts {
+	size_t sz;		/* sizeof(struct nestio_hwpt_paging_opts) */
+	unsigned int flags;	/* NESTIO_HWPT_* */
+	uint32_t fault_id;	/* a fault queue's id; 0: none */
+};
+
+int nestio_hwpt_new_paging(struct nestio_device *dev, struct nestio_ioas *ioas,
+			   const struct nestio_hwpt_paging_opts *opts,
+			   struct nestio_hwpt **out);
+struct nestio_hwpt *nestio_hwpt_ref(struct nestio_hwpt *hwpt);
+struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt);
+uint32_t nestio_hwpt_get_id(const struct nestio_hwpt *hwpt);
+unsigned int nestio_hwpt_get_flags(const struct nestio_hwpt *hwpt);
+struct nestio_ctx *nestio_hwpt_get_ctx(const struct nestio_hwpt *hwpt);
+struct nestio_ioas *nestio_hwpt_get_ioas(const struct nestio_hwpt *hwpt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * nestio_device: anything bound to the iommufd with a dev_id that can
+ * attach, replace and detach at its RID or at a PASID. The built-in kind is
+ * a VFIO device cdev; any other kind brings its own operations table.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kabi.h"
+
+const char *nio_sysfs_root = "/sys";
+
+/* what a (pasid or RID) slot of the device is attached to; one is set */
+struct attachment {
+	uint32_t pasid;
+	struct nestio_ioas *ioas;
+	struct nestio_hwpt *hwpt;
+};
+
+struct nestio_device {
+	uint32_t magic;
+	int refcount;
+	struct nestio_ctx *ctx;
+	int fd;			/* the VFIO cdev, or -1 for an adopted dev_id */
+	uint32_t dev_id;
+	struct nestio_device_ops ops;
+	void *userdata;
+	struct attachment *att;
+	size_t natt;
+};
+
+bool nio_device_ok(const struct nestio_device *dev)
+{
+	return dev && dev->magic == NIO_MAGIC_DEVICE;
+}
+
+/* ---- the VFIO cdev operations ---- */
+
+static int vfio_attach(struct nestio_device *dev, uint32_t pasid,
+		       uint32_t pt_id, void *userdata)
+{
+	struct kabi_vfio_device_attach_iommufd_pt cmd = {
+		.argsz = sizeof(cmd),
+		.pt_id = pt_id,
+	};
+
+	(void)userdata;
+	if (pasid != NESTIO_NO_PASID) {
+		cmd.flags = KABI_VFIO_DEVICE_ATTACH_PASID;
+		cmd.pasid = pasid;
+	}
+	return nio_ioctl(dev->ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+			 &cmd);
+}
+
+static int vfio_detach(struct nestio_device *dev, uint32_t pasid,
+		       void *userdata)
+{
+	struct kabi_vfio_device_detach_iommufd_pt cmd = { .argsz = sizeof(cmd) };
+
+	(void)userdata;
+	if (pasid != NESTIO_NO_PASID) {
+		cmd.flags = KABI_VFIO_DEVICE_DETACH_PASID;
+		cmd.pasid = pasid;
+	}
+	return nio_ioctl(dev->ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
+			 &cmd);
+}
+
+/* VFIO's attach replaces an existing attachment atomically. */
+static const struct nestio_device_ops vfio_ops = {
+	.sz = sizeof(struct nestio_device_ops),
+	.attach = vfio_attach,
+	.replace = vfio_attach,
+	.detach = vfio_detach,
+};
+
+static struct nestio_device *device_alloc(struct nestio_ctx *ctx)
+{
+	struct nestio_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->magic = NIO_MAGIC_DEVICE;
+	dev->refcount = 1;
+	dev->fd = -1;
+	dev->ctx = nio_ctx_get(ctx);
+	return dev;
+}
+
+static void device_free(struct nestio_device *dev)
+{
+	/*
+	 * Unbind first (closing the cdev detaches every RID and PASID), then
+	 * drop what the device was attached to: nothing is busy any more.
+	 */
+	if (dev->fd >= 0)
+		close(dev->fd);
+	else if (dev->ops.release)
+		dev->ops.release(dev, dev->userdata);
+	for (size_t i = 0; i < dev->natt; i++) {
+		nestio_ioas_unref(dev->att[i].ioas);
+		nestio_hwpt_unref(dev->att[i].hwpt);
+	}
+	free(dev->att);
+	nestio_ctx_unref(dev->ctx);
+	dev->magic = 0;
+	free(dev);
+}
+
+/* Bind an open VFIO cdev fd (owned by us from here on) to the ctx. */
+static int device_bind_fd(struct nestio_ctx *ctx, int fd,
+			  struct nestio_device **out)
+{
+	struct kabi_vfio_device_bind_iommufd cmd = {
+		.argsz = sizeof(cmd),
+		.iommufd = ctx->fd,
+	};
+	struct nestio_device *dev;
+	int r;
+
+	r = nio_ioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &cmd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	dev = device_alloc(ctx);
+	if (!dev) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dev->fd = fd;
+	dev->dev_id = cmd.out_devid;
+	dev->ops = vfio_ops;
+	dbg(ctx, "device fd %d bound as dev_id %u", fd, dev->dev_id);
+	*out = dev;
+	return 0;
+}
+
+/* "0000:00:03.0" or "00:03.0" (domain 0), hex digits, nothing else. */
+static int parse_bdf(const char *s, char *bdf, size_t len)
+{
+	unsigned int dom = 0, bus, devn, fn;
+	int n = -1;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &devn, &fn, &n) == 4 &&
+	    n > 0 && s[n] == '\0' && n == 12)
+		;
+	else if (n = -1, dom = 0,
+		 sscanf(s, "%2x:%2x.%1x%n", &bus, &devn, &fn, &n) == 3 &&
+			 n == 7 && s[n] == '\0')
+		;
+	else
+		return -EINVAL;
+	if (devn > 0x1f || fn > 7)
+		return -EINVAL;
+	snprintf(bdf, len, "%04x:%02x:%02x.%x", dom, bus, devn, fn);
+	return 0;
+}
+
+/* The cdev of a sysfs device directory: <dir>/vfio-dev/vfioN. */
+static int cdev_from_sysfs(const char *dir, char *path, size_t len)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = -ENODEV;
+
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/vfio-dev", dir) >= sizeof(sub))
+		return -ENAMETOOLONG;
+	d = opendir(sub);
+	if (!d)
+		return errno == ENOENT ? -ENODEV : -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "vfio", 4) || !de->d_name[4])
+			continue;
+		if ((size_t)snprintf(path, len, "/dev/vfio/devices/%s",
+				     de->d_name) >= len)
+			r = -ENAMETOOLONG;
+		else
+			r = 0;
+		break;
+	}
+	closedir(d);
+	return r;
+}
+
+NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
+				     struct nestio_device **out)
+{
+	char path[PATH_MAX], dir[PATH_MAX], bdf[16];
+	int fd, r;
+
+	if (!nio_ctx_ok(ctx) || !name || !*name || !out)
+		return -EINVAL;
+	if (!strncmp(name, "/dev/", 5)) {
+		if (strlen(name) >= sizeof(path))
+			return -ENAMETOOLONG;
+		strcpy(path, name);
+	} else {
+		if (name[0] == '/') {
+			if (strlen(name) >= sizeof(dir))
+				return -ENAMETOOLONG;
+			strcpy(dir, name);
+		} else {
+			r = parse_bdf(name, bdf, sizeof(bdf));
+			if (r < 0)
+				return r;
+			snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s",
+				 nio_sysfs_root, bdf);
+		}
+		r = cdev_from_sysfs(dir, path, sizeof(path));
+		if (r < 0) {
+			info(ctx, "%s: no VFIO device cdev (bound to vfio-pci?)",
+			     name);
+			return r;
+		}
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return device_bind_fd(ctx, fd, out);
+}
+
+NESTIO_EXPORT int nestio_device_new_from_fd(struct nestio_ctx *ctx, int fd,
+					    struct nestio_device **out)
+{
+	int dupfd;
+
+	if (!nio_ctx_ok(ctx) || fd < 0 || !out)
+		return -EINVAL;
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0)
+		return -errno;
+	return device_bind_fd(ctx, dupfd, out);
+}
+
+NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
+					    uint32_t dev_id,
+					    const struct nestio_device_ops *ops,
+					    void *userdata,
+					    struct nestio_device **out)
+{
+	struct nestio_device *dev;
+	int r;
+
+	if (!nio_ctx_ok(ctx) || !dev_id || !ops || !out)
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(ops, struct nestio_device_ops);
+	if (r < 0)
+		return r;
+	dev = device_alloc(ctx);
+	if (!dev)
+		return -ENOMEM;
+	dev->dev_id = dev_id;
+	dev->userdata = userdata;
+	dev->ops.sz = sizeof(dev->ops);
+	dev->ops.attach = NIO_OPTS_GET(ops, attach, NULL);
+	dev->ops.replace = NIO_OPTS_GET(ops, replace, NULL);
+	dev->ops.detach = NIO_OPTS_GET(ops, detach, NULL);
+	dev->ops.release = NIO_OPTS_GET(ops, release, NULL);
+	*out = dev;
+	return 0;
+}
+
+NESTIO_EXPORT struct nestio_device *nestio_device_ref(struct nestio_device *dev)
+{
+	if (!nio_device_ok(dev))
+		return NULL;
+	dev->refcount++;
+	return dev;
+}
+
+NESTIO_EXPORT struct nestio_device *nestio_device_unref(struct nestio_device *dev)
+{
+	if (nio_device_ok(dev) && --dev->refcount == 0)
+		device_free(dev);
+	return NULL;
+}
+
+NESTIO_EXPORT uint32_t nestio_device_get_id(const struct nestio_device *dev)
+{
+	return nio_device_ok(dev) ? dev->dev_id : 0;
+}
+
+NESTIO_EXPORT int nestio_device_get_fd(const struct nestio_device *dev)
+{
+	if (!nio_device_ok(dev))
+		return -EINVAL;
+	return dev->fd >= 0 ? dev->fd : -EBADF;
+}
+
+NESTIO_EXPORT struct nestio_ctx *nestio_device_get_ctx(const struct nestio_device *dev)
+{
+	return nio_device_ok(dev) ? dev->ctx : NULL;
+}
+
+NESTIO_EXPORT void *nestio_device_get_userdata(const struct nestio_device *dev)
+{
+	return nio_device_ok(dev) ? dev->userdata : NULL;
+}
+
+/* ---- attach / replace / detach ---- */
+
+static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
+{
+	for (size_t i = 0; i < dev->natt; i++)
+		if (dev->att[i].pasid == pasid)
+			return &dev->att[i];
+	return NULL;
+}
+
+enum attach_op { OP_ATTACH, OP_REPLACE };
+
+/*
+ * One path for the four attach/replace calls: check, call the device's
+ * operation, then pin the new target and unpin the old one. On failure the
+ * device's bookkeeping is exactly as before.
+ */
+static int attach_common(struct nestio_device *dev, uint32_t pasid,
+			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
+			 enum attach_op op)
+{
+	struct attachment *slot, *tmp;
+	struct nestio_ctx *tctx;
+	uint32_t pt_id;
+	int r;
+
+	if (!nio_device_ok(dev))
+		return -EINVAL;
+	if (ioas) {
+		if (!nio_ioas_ok(ioas))
+			return -EINVAL;
+		tctx = nestio_ioas_get_ctx(ioas);
+		pt_id = nestio_ioas_get_id(ioas);
+	} else {
+		if (!nio_hwpt_ok(hwpt))
+			return -EINVAL;
+		tctx = nestio_hwpt_get_ctx(hwpt);
+		pt_id = nestio_hwpt_get_id(hwpt);
+	}
+	if (tctx != dev->ctx)
+		return -EINVAL;
+	slot = find_slot(dev, pasid);
+	if (op == OP_ATTACH && slot)
+		return -EBUSY;
+	if (op == OP_REPLACE && !slot)
+		return -ENOENT;
+	if (op == OP_ATTACH) {
+		if (!dev->ops.attach)
+			return -EOPNOTSUPP;
+		/* grow first, so a failed allocation leaves nothing attached */
+		tmp = realloc(dev->att, (dev->natt + 1) * sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		dev->att = tmp;
+		r = dev->ops.attach(dev, pasid, pt_id, dev->userdata);
+		if (r < 0)
+			return r;
+		slot = &dev->att[dev->natt++];
+		slot->pasid = pasid;
+	} else {
+		if (!dev->ops.replace)
+			return -EOPNOTSUPP;
+		r = dev->ops.replace(dev, pasid, pt_id, dev->userdata);
+		if (r < 0)
+			return r;
+		nestio_ioas_unref(slot->ioas);
+		nestio_hwpt_unref(slot->hwpt);
+	}
+	slot->ioas = ioas ? nestio_ioas_ref(ioas) : NULL;
+	slot->hwpt = hwpt ? nestio_hwpt_ref(hwpt) : NULL;
+	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
+	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, pt_id);
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_device_attach_ioas(struct nestio_device *dev,
+					    uint32_t pasid,
+					    struct nestio_ioas *ioas)
+{
+	return ioas ? attach_common(dev, pasid, ioas, NULL, OP_ATTACH) : -EINVAL;
+}
+
+NESTIO_EXPORT int nestio_device_attach_hwpt(struct nestio_device *dev,
+					    uint32_t pasid,
+					    struct nestio_hwpt *hwpt)
+{
+	return hwpt ? attach_common(dev, pasid, NULL, hwpt, OP_ATTACH) : -EINVAL;
+}
+
+NESTIO_EXPORT int nestio_device_replace_ioas(struct nestio_device *dev,
+					     uint32_t pasid,
+					     struct nestio_ioas *ioas)
+{
+	return ioas ? attach_common(dev, pasid, ioas, NULL, OP_REPLACE) : -EINVAL;
+}
+
+NESTIO_EXPORT int nestio_device_replace_hwpt(struct nestio_device *dev,
+					     uint32_t pasid,
+					     struct nestio_hwpt *hwpt)
+{
+	return hwpt ? attach_common(dev, pasid, NULL, hwpt, OP_REPLACE) : -EINVAL;
+}
+
+NESTIO_EXPORT int nestio_device_detach(struct nestio_device *dev,
+				       uint32_t pasid)
+{
+	struct attachment *slot;
+	int r;
+
+	if (!nio_device_ok(dev))
+		return -EINVAL;
+	slot = find_slot(dev, pasid);
+	if (!slot)
+		return -ENOENT;
+	if (!dev->ops.detach)
+		return -EOPNOTSUPP;
+	r = dev->ops.detach(dev, pasid, dev->userdata);
+	if (r < 0)
+		return r;
+	nestio_ioas_unref(slot->ioas);
+	nestio_hwpt_unref(slot->hwpt);
+	*slot = dev->att[--dev->natt];
+	return 0;
+}
+
+/* ---- hardware information ---- */
+
+NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
+					    uint32_t *type, void *data,
+					    size_t *len)
+{
+	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
+	int r;
+
+	if (!nio_device_ok(dev) || !type || !len || (*len && !data) ||
+	    *len > UINT32_MAX)
+		return -EINVAL;
+	cmd.dev_id = dev->dev_id;
+	cmd.data_len = (uint32_t)*len;
+	cmd.data_uptr = (uintptr_t)data;
+	r = nio_ioctl(dev->ctx, dev->ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
+	if (r < 0)
+		return r;
+	*type = cmd.data_type;
+	*len = cmd.data_len;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_device_get_hw_caps(struct nestio_device *dev,
+					    struct nestio_hw_caps *caps)
+{
+	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
+	uint64_t data[32] = { 0 };
+	int r;
+
+	if (!nio_device_ok(dev) || !caps)
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(caps, struct nestio_hw_caps);
+	if (r < 0)
+		return r;
+	cmd.dev_id = dev->dev_id;
+	cmd.data_len = sizeof(data);
+	cmd.data_uptr = (uintptr_t)data;
+	r = nio_ioctl(dev->ctx, dev->ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
+	if (r < 0)
+		return r;
+	return nestio_hw_caps_decode(cmd.data_type, data,
+				     cmd.data_len < sizeof(data) ? cmd.data_len : sizeof(data),
+				     cmd.out_capabilities,
+				     cmd.out_max_pasid_log2, caps);
+}

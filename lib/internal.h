@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to lib/: shared by the object files, never installed. */
+#ifndef NESTIO_INTERNAL_H
+#define NESTIO_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "libnestio.h"
+
+#define NESTIO_EXPORT __attribute__((visibility("default")))
+
+/* Every object starts with a magic so a wrong or freed pointer gives -EINVAL. */
+enum nio_magic {
+	NIO_MAGIC_CTX = 0x4e435458,	/* "NCTX" */
+	NIO_MAGIC_IOAS = 0x4e494f41,	/* "NIOA" */
+	NIO_MAGIC_DEVICE = 0x4e444556,	/* "NDEV" */
+	NIO_MAGIC_HWPT = 0x4e485750,	/* "NHWP" */
+};
+
+struct nestio_ctx {
+	uint32_t magic;
+	int refcount;
+	int fd;
+	int log_priority;
+	void (*log_fn)(struct nestio_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
+		       va_list args);
+	void *userdata;
+	bool features_probed;
+	uint32_t features;	/* bit per enum nestio_feature */
+};
+
+static inline bool nio_ctx_ok(const struct nestio_ctx *ctx)
+{
+	return ctx && ctx->magic == NIO_MAGIC_CTX;
+}
+
+/* ---- logging (libkmod style: cheap when the priority filters it out) ---- */
+void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
+	     const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define nio_log_cond(ctx, prio, ...)                                          \
+	do {                                                                   \
+		if ((ctx)->log_priority >= (prio))                             \
+			nio_log((ctx), (prio), __FILE__, __LINE__, __func__,   \
+				__VA_ARGS__);                                  \
+	} while (0)
+#define dbg(ctx, ...) nio_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) nio_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define err(ctx, ...) nio_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* ---- the one ioctl chokepoint (lib/ioctl.c) ----
+ * Retries EINTR only, returns 0 (or the ioctl's non-negative result) or
+ * -errno, logs the request name at debug level. nio_ioctl_hook is the seam
+ * hermetic tests replace to see and answer every request.
+ */
+extern int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg);
+int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg);
+const char *nio_ioctl_name(unsigned long request);
+
+/* IOMMU_DESTROY for an object id; logs on failure, returns -errno. */
+int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id);
+
+/* where sysfs lives (a seam for the tests' fake sysfs trees) */
+extern const char *nio_sysfs_root;
+
+/* ---- sized options structs (libbpf style) ----
+ * A NULL opts means defaults. opts->sz must be at least sizeof(size_t); a
+ * shorter struct than ours gets defaults for the fields it lacks; a longer
+ * one must be zero beyond what we know, else -E2BIG.
+ */
+int nio_opts_check(const void *opts, size_t user_sz, size_t our_sz);
+#define NIO_OPTS_CHECK(opts, type)                                             \
+	((opts) ? nio_opts_check((opts), (opts)->sz, sizeof(type)) : 0)
+#define NIO_OPTS_HAS(opts, field)                                              \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +        \
+				       sizeof((opts)->field))
+#define NIO_OPTS_GET(opts, field, def)                                         \
+	(NIO_OPTS_HAS(opts, field) ? (opts)->field : (def))
+
+/* shared by objects */
+struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx);
+bool nio_ioas_ok(const struct nestio_ioas *ioas);
+bool nio_hwpt_ok(const struct nestio_hwpt *hwpt);
+bool nio_device_ok(const struct nestio_device *dev);
+int nio_page_aligned(uint64_t v);
+int nio_option(struct nestio_ctx *ctx, uint32_t object_id, uint32_t option,
+	       bool set, uint64_t *value);
+
+#endif

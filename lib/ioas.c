@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* nestio_ioas: an I/O address space, and the mappings in it. */
+#include <stdlib.h>
+
+#include "internal.h"
+#include "kabi.h"
+
+struct nestio_ioas {
+	uint32_t magic;
+	int refcount;
+	struct nestio_ctx *ctx;
+	uint32_t id;
+};
+
+bool nio_ioas_ok(const struct nestio_ioas *ioas)
+{
+	return ioas && ioas->magic == NIO_MAGIC_IOAS;
+}
+
+NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
+				  struct nestio_ioas **out)
+{
+	struct kabi_ioas_alloc cmd = { .size = sizeof(cmd) };
+	struct nestio_ioas *ioas;
+	int r;
+
+	if (!nio_ctx_ok(ctx) || !out)
+		return -EINVAL;
+	ioas = calloc(1, sizeof(*ioas));
+	if (!ioas)
+		return -ENOMEM;
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_IOAS_ALLOC, &cmd);
+	if (r < 0) {
+		free(ioas);
+		return r;
+	}
+	ioas->magic = NIO_MAGIC_IOAS;
+	ioas->refcount = 1;
+	ioas->ctx = nio_ctx_get(ctx);
+	ioas->id = cmd.out_ioas_id;
+	dbg(ctx, "ioas %u", ioas->id);
+	*out = ioas;
+	return 0;
+}
+
+NESTIO_EXPORT struct nestio_ioas *nestio_ioas_ref(struct nestio_ioas *ioas)
+{
+	if (!nio_ioas_ok(ioas))
+		return NULL;
+	ioas->refcount++;
+	return ioas;
+}
+
+NESTIO_EXPORT struct nestio_ioas *nestio_ioas_unref(struct nestio_ioas *ioas)
+{
+	if (!nio_ioas_ok(ioas) || --ioas->refcount > 0)
+		return NULL;
+	nio_destroy_id(ioas->ctx, ioas->id);
+	nestio_ctx_unref(ioas->ctx);
+	ioas->magic = 0;
+	free(ioas);
+	return NULL;
+}
+
+NESTIO_EXPORT uint32_t nestio_ioas_get_id(const struct nestio_ioas *ioas)
+{
+	return nio_ioas_ok(ioas) ? ioas->id : 0;
+}
+
+NESTIO_EXPORT struct nestio_ctx *nestio_ioas_get_ctx(const struct nestio_ioas *ioas)
+{
+	return nio_ioas_ok(ioas) ? ioas->ctx : NULL;
+}
+
+static int map_flags_to_uapi(unsigned int flags, const uint64_t *iova,
+			     uint32_t *out)
+{
+	const unsigned int perms = NESTIO_MAP_READ | NESTIO_MAP_WRITE;
+
+	if (flags & ~(perms | NESTIO_MAP_FIXED_IOVA) || !(flags & perms) ||
+	    !iova)
+		return -EINVAL;
+	if ((flags & NESTIO_MAP_FIXED_IOVA) && !nio_page_aligned(*iova))
+		return -EINVAL;
+	*out = (flags & NESTIO_MAP_READ ? KABI_IOAS_MAP_READABLE : 0) |
+	       (flags & NESTIO_MAP_WRITE ? KABI_IOAS_MAP_WRITEABLE : 0) |
+	       (flags & NESTIO_MAP_FIXED_IOVA ? KABI_IOAS_MAP_FIXED_IOVA : 0);
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_ioas_map(struct nestio_ioas *ioas, void *va,
+				  uint64_t length, uint64_t *iova,
+				  unsigned int flags)
+{
+	struct kabi_ioas_map cmd = { .size = sizeof(cmd) };
+	int r;
+
+	if (!nio_ioas_ok(ioas) || !va || !length ||
+	    !nio_page_aligned((uintptr_t)va) || !nio_page_aligned(length))
+		return -EINVAL;
+	r = map_flags_to_uapi(flags, iova, &cmd.flags);
+	if (r < 0)
+		return r;
+	cmd.ioas_id = ioas->id;
+	cmd.user_va = (uintptr_t)va;
+	cmd.length = length;
+	cmd.iova = flags & NESTIO_MAP_FIXED_IOVA ? *iova : 0;
+	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP, &cmd);
+	if (r < 0)
+		return r;
+	*iova = cmd.iova;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd,
+				       uint64_t offset, uint64_t length,
+				       uint64_t *iova, unsigned int flags)
+{
+	struct kabi_ioas_map_file cmd = { .size = sizeof(cmd) };
+	int r;
+
+	if (!nio_ioas_ok(ioas) || fd < 0 || !length ||
+	    !nio_page_aligned(offset) || !nio_page_aligned(length))
+		return -EINVAL;
+	r = map_flags_to_uapi(flags, iova, &cmd.flags);
+	if (r < 0)
+		return r;
+	cmd.ioas_id = ioas->id;
+	cmd.fd = fd;
+	cmd.start = offset;
+	cmd.length = length;
+	cmd.iova = flags & NESTIO_MAP_FIXED_IOVA ? *iova : 0;
+	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP_FILE, &cmd);
+	if (r < 0)
+		return r;
+	*iova = cmd.iova;
+	return 0;
+}
+
+static int unmap(struct nestio_ioas *ioas, uint64_t iova, uint64_t length,
+		 uint64_t *unmapped)
+{
+	struct kabi_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas->id,
+		.iova = iova,
+		.length = length,
+	};
+	int r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_UNMAP, &cmd);
+
+	if (r < 0)
+		return r;
+	if (unmapped)
+		*unmapped = cmd.length;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_ioas_unmap(struct nestio_ioas *ioas, uint64_t iova,
+				    uint64_t length, uint64_t *unmapped)
+{
+	if (!nio_ioas_ok(ioas) || !length || !nio_page_aligned(iova) ||
+	    !nio_page_aligned(length) || iova + length - 1 < iova)
+		return -EINVAL;
+	return unmap(ioas, iova, length, unmapped);
+}
+
+NESTIO_EXPORT int nestio_ioas_unmap_all(struct nestio_ioas *ioas,
+					uint64_t *unmapped)
+{
+	if (!nio_ioas_ok(ioas))
+		return -EINVAL;
+	/* iova 0, length U64_MAX: the uAPI's "everything" */
+	return unmap(ioas, 0, UINT64_MAX, unmapped);
+}
+
+NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
+				   struct nestio_ioas *src, uint64_t src_iova,
+				   uint64_t length, unsigned int flags)
+{
+	struct kabi_ioas_copy cmd = { .size = sizeof(cmd) };
+	int r;
+
+	if (!nio_ioas_ok(dst) || !nio_ioas_ok(src) || dst->ctx != src->ctx ||
+	    !length || !nio_page_aligned(length) || !nio_page_aligned(src_iova))
+		return -EINVAL;
+	r = map_flags_to_uapi(flags, dst_iova, &cmd.flags);
+	if (r < 0)
+		return r;
+	cmd.dst_ioas_id = dst->id;
+	cmd.src_ioas_id = src->id;
+	cmd.length = length;
+	cmd.dst_iova = flags & NESTIO_MAP_FIXED_IOVA ? *dst_iova : 0;
+	cmd.src_iova = src_iova;
+	r = nio_ioctl(dst->ctx, dst->ctx->fd, KABI_IOMMU_IOAS_COPY, &cmd);
+	if (r < 0)
+		return r;
+	*dst_iova = cmd.dst_iova;
+	return 0;
+}
+
+/*
+ * The kernel fills as many ranges as the buffer holds and answers EMSGSIZE
+ * with the real count when it was too small; the set can change between two
+ * calls (an attach narrows it), so ask again until it fits.
+ */
+NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
+					      struct nestio_iova_range **ranges,
+					      size_t *nr, uint64_t *alignment)
+{
+	struct kabi_ioas_iova_ranges cmd = { .size = sizeof(cmd) };
+	struct kabi_iova_range *buf = NULL, *tmp;
+	uint32_t cap = 4;
+	int r;
+
+	_Static_assert(sizeof(struct kabi_iova_range) ==
+			       sizeof(struct nestio_iova_range),
+		       "iova range layouts differ");
+	if (!nio_ioas_ok(ioas) || !ranges || !nr)
+		return -EINVAL;
+	for (int tries = 0; tries < 16; tries++) {
+		tmp = realloc(buf, cap * sizeof(*buf));
+		if (!tmp) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = tmp;
+		cmd.ioas_id = ioas->id;
+		cmd.num_iovas = cap;
+		cmd.allowed_iovas = (uintptr_t)buf;
+		r = nio_ioctl(ioas->ctx, ioas->ctx->fd,
+			      KABI_IOMMU_IOAS_IOVA_RANGES, &cmd);
+		if (r == -EMSGSIZE && cmd.num_iovas > cap) {
+			cap = cmd.num_iovas;
+			continue;
+		}
+		if (r < 0)
+			break;
+		*ranges = (struct nestio_iova_range *)buf;
+		*nr = cmd.num_iovas;
+		if (alignment)
+			*alignment = cmd.out_iova_alignment;
+		return 0;
+	}
+	free(buf);
+	return r < 0 ? r : -EAGAIN;
+}
+
+NESTIO_EXPORT void nestio_iova_ranges_free(struct nestio_iova_range *ranges)
+{
+	free(ranges);
+}
+
+NESTIO_EXPORT int nestio_ioas_allow_iovas(struct nestio_ioas *ioas,
+					  const struct nestio_iova_range *ranges,
+					  size_t nr)
+{
+	struct kabi_ioas_allow_iovas cmd = { .size = sizeof(cmd) };
+
+	if (!nio_ioas_ok(ioas) || (nr && !ranges) || nr > UINT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < nr; i++)
+		if (ranges[i].last < ranges[i].start)
+			return -EINVAL;
+	cmd.ioas_id = ioas->id;
+	cmd.num_iovas = (uint32_t)nr;
+	cmd.allowed_iovas = (uintptr_t)ranges;
+	return nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_ALLOW_IOVAS,
+			 &cmd);
+}
+
+NESTIO_EXPORT int nestio_ioas_get_option(struct nestio_ioas *ioas,
+					 enum nestio_option option,
+					 uint64_t *value)
+{
+	if (!nio_ioas_ok(ioas) || !value || option != NESTIO_OPTION_HUGE_PAGES)
+		return -EINVAL;
+	return nio_option(ioas->ctx, ioas->id, KABI_OPTION_HUGE_PAGES, false,
+			  value);
+}
+
+NESTIO_EXPORT int nestio_ioas_set_option(struct nestio_ioas *ioas,
+					 enum nestio_option option,
+					 uint64_t value)
+{
+	if (!nio_ioas_ok(ioas) || option != NESTIO_OPTION_HUGE_PAGES ||
+	    value > 1)
+		return -EINVAL;
+	return nio_option(ioas->ctx, ioas->id, KABI_OPTION_HUGE_PAGES, true,
+			  &value);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tests' own declarations of the kernel's IOMMUFD_TEST mock driver
+ * control ioctl (IOMMU_TEST_CMD). It is not uAPI: the kernel declares it in
+ * the kernel-internal drivers/iommu/iommufd/iommufd_test.h, and the kernel
+ * tree the test VM was built from pins it. tests/test-abi.c checks these
+ * against that header when configure is given --with-iommufd-test-header.
+ * Only the operations the tests use are declared.
+ */
+#ifndef NESTIO_TESTS_MOCK_H
+#define NESTIO_TESTS_MOCK_H
+
+#include <stdint.h>
+
+#include "kabi.h"
+
+enum {
+	MOCK_OP_ADD_RESERVED = 1,
+	MOCK_OP_MOCK_DOMAIN = 2,
+	MOCK_OP_MD_CHECK_MAP = 3,
+	MOCK_OP_MOCK_DOMAIN_REPLACE = 10,
+	MOCK_OP_MOCK_DOMAIN_FLAGS = 12,
+	MOCK_OP_PASID_ATTACH = 18,
+	MOCK_OP_PASID_REPLACE = 19,
+	MOCK_OP_PASID_DETACH = 20,
+	MOCK_OP_PASID_CHECK_HWPT = 21,
+};
+
+enum {
+	MOCK_APERTURE_START = 1u << 24,
+	MOCK_APERTURE_LAST = (1u << 31) - 1,
+	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
+	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
+	MOCK_PASID_WIDTH = 20,
+};
+
+#define MOCK_HW_INFO_TYPE_SELFTEST 0xfeedbeefu
+#define MOCK_HW_INFO_SELFTEST_REGVAL 0xdeadbeefu
+
+struct mock_hw_info {
+	uint32_t flags;
+	uint32_t test_reg;
+};
+
+struct mock_cmd {
+	uint32_t size;
+	uint32_t op;
+	uint32_t id;
+	uint32_t reserved;
+	union {
+		struct {
+			KABI_ALIGNED_U64 start;
+			KABI_ALIGNED_U64 length;
+		} add_reserved;
+		struct {
+			uint32_t out_stdev_id;
+			uint32_t out_hwpt_id;
+			uint32_t out_idev_id;	/* the dev_id */
+			uint32_t dev_flags;	/* MOCK_OP_MOCK_DOMAIN_FLAGS */
+		} mock_domain;
+		struct {
+			uint32_t pt_id;
+		} mock_domain_replace;
+		struct {
+			KABI_ALIGNED_U64 iova;
+			KABI_ALIGNED_U64 length;
+			KABI_ALIGNED_U64 uptr;
+		} check_map;
+		struct {
+			uint32_t pasid;
+			uint32_t pt_id;		/* hwpt_id for CHECK_HWPT */
+		} pasid;
+		/* the kernel's union is larger; keep the overall size right */
+		uint8_t pad[48];
+	};
+	uint32_t last;
+};
+
+#define MOCK_IOMMU_TEST_CMD _IO(KABI_IOMMUFD_TYPE, KABI_IOMMUFD_CMD_BASE + 32)
+
+#endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the Check suites: skip rules, fd checks, the ioctl seam, mocks. */
+#ifndef NESTIO_TESTUTIL_H
+#define NESTIO_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libnestio.h"
+
+#define TU_SKIP 77
+
+/* -ENOTTY, -E2BIG, -EOPNOTSUPP: the kernel or IOMMU lacks the feature. */
+bool tu_is_feature_missing(int r);
+
+/*
+ * Run the suite; exit status for automake: 0 pass, 1 fail. A binary whose
+ * tier cannot run here (no /dev/iommu, no mock, no edu) calls tu_skip()
+ * before, which exits 77 — unless NESTIO_REQUIRE_KERNEL=1 (set by the test
+ * VM, whose kernel has everything), where a missing tier is a failure.
+ */
+int tu_run(Suite *s);
+void tu_skip(const char *why) __attribute__((noreturn));
+
+bool tu_fd_is_cloexec(int fd);
+int tu_count_open_fds(void);
+
+/* ---- tier 1: the ioctl seam ----
+ * tu_seam_install() routes every library ioctl to a recorder that keeps a
+ * copy of each request's payload and answers with tu_seam_answer (a
+ * callback, default: succeed and leave the payload alone).
+ */
+struct tu_call {
+	int fd;
+	unsigned long request;
+	unsigned char arg[256];
+	size_t len;		/* bytes captured (the struct's size field) */
+};
+extern struct tu_call tu_calls[64];
+extern int tu_ncalls;
+extern int (*tu_seam_answer)(int fd, unsigned long request, void *arg);
+void tu_seam_install(void);
+void tu_seam_remove(void);
+
+/* ---- tier 2: the IOMMUFD_TEST mock ---- */
+struct tu_mock_dev {
+	int iommufd;
+	uint32_t stdev_id;
+	uint32_t hwpt_id;	/* the auto domain it was created on */
+	uint32_t dev_id;
+};
+/* Creates a mock device attached to pt_id (an ioas or hwpt). */
+int tu_mock_domain(int iommufd, uint32_t pt_id, uint32_t dev_flags,
+		   struct tu_mock_dev *md);
+/* Adopts a mock device as a nestio_device (ops: replace, PASID, release). */
+int tu_mock_device(struct nestio_ctx *ctx, uint32_t pt_id, uint32_t dev_flags,
+		   struct nestio_device **out);
+int tu_mock_check_map(int iommufd, uint32_t hwpt_id, uint64_t iova,
+		      uint64_t length, const void *uptr);
+int tu_mock_pasid_check(int iommufd, uint32_t stdev_id, uint32_t pasid,
+			uint32_t hwpt_id);
+/* the stdev id of a device made by tu_mock_device() */
+uint32_t tu_mock_stdev_id(struct nestio_device *dev);
+/* true when this kernel has the mock (IOMMU_TEST_CMD) */
+bool tu_have_mock(int iommufd);
+
+#endif
