@@ -142,6 +142,13 @@ int tu_mock_domain(int iommufd, uint32_t pt_id, uint32_t dev_flags,
 	return 0;
 }
 
+void tu_mock_destroy(struct tu_mock_dev *md)
+{
+	struct kabi_destroy d = { .size = sizeof(d), .id = md->stdev_id };
+
+	ck_assert_int_eq(ioctl(md->iommufd, KABI_IOMMU_DESTROY, &d), 0);
+}
+
 int tu_mock_check_map(int iommufd, uint32_t hwpt_id, uint64_t iova,
 		      uint64_t length, const void *uptr)
 {

@@ -55,6 +55,8 @@ struct tu_mock_dev {
 /* Creates a mock device attached to pt_id (an ioas or hwpt). */
 int tu_mock_domain(int iommufd, uint32_t pt_id, uint32_t dev_flags,
 		   struct tu_mock_dev *md);
+/* Destroys a mock device made by tu_mock_domain(). */
+void tu_mock_destroy(struct tu_mock_dev *md);
 /* Adopts a mock device as a nestio_device (ops: replace, PASID, release). */
 int tu_mock_device(struct nestio_ctx *ctx, uint32_t pt_id, uint32_t dev_flags,
 		   struct nestio_device **out);
