@@ -97,13 +97,28 @@ static struct nestio_device *device_alloc(struct nestio_ctx *ctx)
 static void device_free(struct nestio_device *dev)
 {
 	/*
-	 * Unbind first (closing the cdev detaches every RID and PASID), then
-	 * drop what the device was attached to: nothing is busy any more.
+	 * Unbind first, then drop what the device was attached to, so nothing
+	 * is busy any more. Closing a VFIO cdev detaches its RID and every
+	 * PASID; for a device we did not open, undo the PASID attachments we
+	 * made (the RID's goes with the unbind) before handing it back.
 	 */
-	if (dev->fd >= 0)
+	if (dev->fd >= 0) {
 		close(dev->fd);
-	else if (dev->ops.release)
-		dev->ops.release(dev, dev->userdata);
+	} else {
+		for (size_t i = 0; i < dev->natt && dev->ops.detach; i++) {
+			uint32_t pasid = dev->att[i].pasid;
+			int r;
+
+			if (pasid == NESTIO_NO_PASID)
+				continue;
+			r = dev->ops.detach(dev, pasid, dev->userdata);
+			if (r < 0)
+				err(dev->ctx, "dev_id %u: detaching PASID %u: %s",
+				    dev->dev_id, pasid, strerror(-r));
+		}
+		if (dev->ops.release)
+			dev->ops.release(dev, dev->userdata);
+	}
 	for (size_t i = 0; i < dev->natt; i++) {
 		nestio_ioas_unref(dev->att[i].ioas);
 		nestio_hwpt_unref(dev->att[i].hwpt);
