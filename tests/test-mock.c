@@ -327,6 +327,20 @@ START_TEST(test_hwpt_flags)
 		ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, NULL, &h), 0);
 		nestio_hwpt_unref(h);
 	}
+	/* a real fault queue (allocated raw: its object comes later) */
+	{
+		struct kabi_fault_alloc fa = { .size = sizeof(fa) };
+		struct nestio_hwpt_paging_opts o = { .sz = sizeof(o) };
+		struct nestio_hwpt *h = NULL;
+
+		ck_assert_int_eq(ioctl(ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+		ck_assert(tu_fd_is_cloexec((int)fa.out_fault_fd));
+		o.fault_id = fa.out_fault_id;
+		ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &h), 0);
+		ck_assert(kernel_has(fa.out_fault_id));
+		nestio_hwpt_unref(h);
+		close((int)fa.out_fault_fd);
+	}
 	/* a fault id that names no fault queue */
 	{
 		struct nestio_hwpt_paging_opts o = { .sz = sizeof(o), .fault_id = 0x7fffff };
