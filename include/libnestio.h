@@ -121,10 +121,10 @@ int nestio_ioas_set_option(struct nestio_ioas *ioas, enum nestio_option option,
  * Attach operations for a device the library did not open (another iommufd
  * client, or the kernel's mock device). Each returns 0 or -errno; a NULL
  * operation makes the matching call fail with -EOPNOTSUPP. On the last
- * unref the library first detaches every PASID it attached (through
- * detach()), then calls release() once, before it drops its references to
- * what the device was attached to: release() must unbind the device (or
- * destroy it) so that nothing it was attached to is still busy.
+ * unref the library detaches every slot it attached through detach() (the
+ * PASIDs, then the RID), then calls release() once, before it drops its
+ * references to what the device was attached to: release() must unbind the
+ * device (or destroy it) so that nothing it was attached to is still busy.
  */
 struct nestio_device_ops {
 	size_t sz;	/* sizeof(struct nestio_device_ops) */

@@ -47,11 +47,11 @@ static int log_priority_from_env(void)
 			return (int)v;
 		return LOG_ERR;
 	}
-	if (!strncmp(s, "err", 3))
+	if (!strcmp(s, "err"))
 		return LOG_ERR;
-	if (!strncmp(s, "info", 4))
+	if (!strcmp(s, "info"))
 		return LOG_INFO;
-	if (!strncmp(s, "debug", 5))
+	if (!strcmp(s, "debug"))
 		return LOG_DEBUG;
 	return LOG_ERR;
 }

@@ -4,6 +4,7 @@
  * attach, replace and detach at its RID or at a PASID. The built-in kind is
  * a VFIO device cdev; any other kind brings its own operations table.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -97,28 +98,31 @@ static struct nestio_device *device_alloc(struct nestio_ctx *ctx)
 static void device_free(struct nestio_device *dev)
 {
 	/*
-	 * Unbind first, then drop what the device was attached to, so nothing
-	 * is busy any more. Closing a VFIO cdev detaches its RID and every
-	 * PASID; for a device we did not open, undo the PASID attachments we
-	 * made (the RID's goes with the unbind) before handing it back.
+	 * Detach every slot we attached (PASIDs first, the RID last), then
+	 * unbind, then drop what the device was attached to: nothing is busy
+	 * any more. The explicit detach matters even for a cdev we opened:
+	 * our fd may be a dup of one the caller keeps open, and then closing
+	 * ours neither unbinds nor detaches.
 	 */
-	if (dev->fd >= 0) {
-		close(dev->fd);
-	} else {
-		for (size_t i = 0; i < dev->natt && dev->ops.detach; i++) {
+	for (int rid = 0; rid < 2 && dev->ops.detach; rid++) {
+		for (size_t i = 0; i < dev->natt; i++) {
 			uint32_t pasid = dev->att[i].pasid;
 			int r;
 
-			if (pasid == NESTIO_NO_PASID)
+			if ((pasid == NESTIO_NO_PASID) != rid)
 				continue;
 			r = dev->ops.detach(dev, pasid, dev->userdata);
-			if (r < 0)
-				err(dev->ctx, "dev_id %u: detaching PASID %u: %s",
-				    dev->dev_id, pasid, strerror(-r));
+			/* a device kind without RID detach unbinds instead */
+			if (r < 0 && r != -EOPNOTSUPP)
+				err(dev->ctx, "dev_id %u: detaching %s%d: %s",
+				    dev->dev_id, rid ? "RID" : "PASID ",
+				    rid ? 0 : (int)pasid, strerror(-r));
 		}
-		if (dev->ops.release)
-			dev->ops.release(dev, dev->userdata);
 	}
+	if (dev->fd >= 0)
+		close(dev->fd);
+	else if (dev->ops.release)
+		dev->ops.release(dev, dev->userdata);
 	for (size_t i = 0; i < dev->natt; i++) {
 		nestio_ioas_unref(dev->att[i].ioas);
 		nestio_hwpt_unref(dev->att[i].hwpt);
@@ -158,21 +162,22 @@ static int device_bind_fd(struct nestio_ctx *ctx, int fd,
 	return 0;
 }
 
-/* "0000:00:03.0" or "00:03.0" (domain 0), hex digits, nothing else. */
+/* "0000:00:03.0" or "00:03.0" (domain 0): hex digits, nothing else. */
 static int parse_bdf(const char *s, char *bdf, size_t len)
 {
+	static const char full[] = "hhhh:hh:hh.h", shrt[] = "hh:hh.h";
+	const char *form = strlen(s) == strlen(full) ? full : shrt;
 	unsigned int dom = 0, bus, devn, fn;
-	int n = -1;
 
-	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &devn, &fn, &n) == 4 &&
-	    n > 0 && s[n] == '\0' && n == 12)
-		;
-	else if (n = -1, dom = 0,
-		 sscanf(s, "%2x:%2x.%1x%n", &bus, &devn, &fn, &n) == 3 &&
-			 n == 7 && s[n] == '\0')
-		;
-	else
+	if (strlen(s) != strlen(form))
 		return -EINVAL;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'h' ? !isxdigit((unsigned char)s[i]) : s[i] != form[i])
+			return -EINVAL;
+	if (form == full)
+		sscanf(s, "%x:%x:%x.%x", &dom, &bus, &devn, &fn);
+	else
+		sscanf(s, "%x:%x.%x", &bus, &devn, &fn);
 	if (devn > 0x1f || fn > 7)
 		return -EINVAL;
 	snprintf(bdf, len, "%04x:%02x:%02x.%x", dom, bus, devn, fn);
@@ -342,7 +347,7 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
 			 enum attach_op op)
 {
-	struct attachment *slot, *tmp;
+	struct attachment *slot, *tmp, old;
 	struct nestio_ctx *tctx;
 	uint32_t pt_id;
 	int r;
@@ -386,11 +391,15 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 		r = dev->ops.replace(dev, pasid, pt_id, dev->userdata);
 		if (r < 0)
 			return r;
-		nestio_ioas_unref(slot->ioas);
-		nestio_hwpt_unref(slot->hwpt);
 	}
+	/* pin the new target before unpinning the old: they may be one */
+	old = *slot;
 	slot->ioas = ioas ? nestio_ioas_ref(ioas) : NULL;
 	slot->hwpt = hwpt ? nestio_hwpt_ref(hwpt) : NULL;
+	if (op == OP_REPLACE) {
+		nestio_ioas_unref(old.ioas);
+		nestio_hwpt_unref(old.hwpt);
+	}
 	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
 	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, pt_id);
 	return 0;

@@ -210,7 +210,7 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 	struct kabi_ioas_iova_ranges cmd = { .size = sizeof(cmd) };
 	struct kabi_iova_range *buf = NULL, *tmp;
 	uint32_t cap = 4;
-	int r;
+	int r = -EMSGSIZE;
 
 	_Static_assert(sizeof(struct kabi_iova_range) ==
 			       sizeof(struct nestio_iova_range),
@@ -242,7 +242,7 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 		return 0;
 	}
 	free(buf);
-	return r < 0 ? r : -EAGAIN;
+	return r;
 }
 
 NESTIO_EXPORT void nestio_iova_ranges_free(struct nestio_iova_range *ranges)
