@@ -145,6 +145,8 @@ START_TEST(test_caps_agree)
 	ck_assert_uint_eq(!!(caps.caps & NESTIO_CAP_NESTING),
 			  (vtd.ecap_reg >> 26) & 1);
 	ck_assert_uint_eq(caps.stage2_ia_bits, ((vtd.cap_reg >> 16) & 0x3f) + 1);
+	ck_assert_uint_eq(!!(caps.errata & NESTIO_ERRATA_772415_SPR17),
+			  vtd.flags & KABI_HW_INFO_VTD_ERRATA_772415_SPR17);
 	/* QEMU 10's scalable-mode VT-d has no nesting (no ECAP.NEST) */
 	ck_assert(!(caps.caps & NESTIO_CAP_NESTING));
 	ck_assert_uint_eq(caps.stage1_formats, 0);
