@@ -116,6 +116,8 @@ int nestio_ioas_set_option(struct nestio_ioas *ioas, enum nestio_option option,
 
 /* The PASID argument that means "the device's RID" (no PASID). */
 #define NESTIO_NO_PASID UINT32_MAX
+/* PASIDs are below this (20 bits); larger values give -EINVAL. */
+#define NESTIO_PASID_LIMIT (1u << 20)
 
 /*
  * Attach operations for a device the library did not open (another iommufd

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -215,11 +216,15 @@ NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 				     struct nestio_device **out)
 {
 	char path[PATH_MAX], dir[PATH_MAX], bdf[16];
+	struct stat st;
 	int fd, r;
 
 	if (!nio_ctx_ok(ctx) || !name || !*name || !out)
 		return -EINVAL;
-	if (!strncmp(name, "/dev/", 5)) {
+	/* a cdev: under /dev, or any character device (a node bind-mounted
+	 * into a container, say); other absolute paths are sysfs dirs */
+	if (!strncmp(name, "/dev/", 5) ||
+	    (name[0] == '/' && !stat(name, &st) && S_ISCHR(st.st_mode))) {
 		if (strlen(name) >= sizeof(path))
 			return -ENAMETOOLONG;
 		strcpy(path, name);
@@ -328,6 +333,12 @@ NESTIO_EXPORT void *nestio_device_get_userdata(const struct nestio_device *dev)
 
 /* ---- attach / replace / detach ---- */
 
+/* PCIe PASIDs and SMMUv3 substream IDs are at most 20 bits wide. */
+static bool pasid_ok(uint32_t pasid)
+{
+	return pasid == NESTIO_NO_PASID || pasid < NESTIO_PASID_LIMIT;
+}
+
 static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 {
 	for (size_t i = 0; i < dev->natt; i++)
@@ -352,7 +363,7 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 	uint32_t pt_id;
 	int r;
 
-	if (!nio_device_ok(dev))
+	if (!nio_device_ok(dev) || !pasid_ok(pasid))
 		return -EINVAL;
 	if (ioas) {
 		if (!nio_ioas_ok(ioas))
@@ -439,7 +450,7 @@ NESTIO_EXPORT int nestio_device_detach(struct nestio_device *dev,
 	struct attachment *slot;
 	int r;
 
-	if (!nio_device_ok(dev))
+	if (!nio_device_ok(dev) || !pasid_ok(pasid))
 		return -EINVAL;
 	slot = find_slot(dev, pasid);
 	if (!slot)

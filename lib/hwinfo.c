@@ -39,7 +39,9 @@ static void decode_vtd(const struct kabi_hw_info_vtd *v, struct nestio_hw_caps *
 		c->errata |= NESTIO_ERRATA_772415_SPR17;
 	/* CAP.FL5LP (60): 5-level first-stage tables, 57-bit input */
 	c->stage1_ia_bits = cap & BIT64(60) ? 57 : 48;
-	/* CAP.MGAW (21:16) + 1: the guest (second-stage input) address width */
+	/* CAP.MGAW (21:16) + 1: the guest (second-stage input) address width.
+	 * VT-d reports no host address width (it is the CPU's), so the output
+	 * width is given as MGAW too: what the remapping hardware can walk. */
 	c->stage2_ia_bits = (uint8_t)(FIELD(cap, 21, 16) + 1);
 	c->oa_bits = c->stage2_ia_bits;
 	c->pgsize_bitmap = PG_4K | PG_2M | (cap & BIT64(56) ? PG_1G : 0);
@@ -81,6 +83,8 @@ static void decode_smmuv3(const struct kabi_hw_info_arm_smmuv3 *s,
 		c->pgsize_bitmap |= PG_64K | PG_512M;
 }
 
+/* EFR.HATS/GATS: 0b00 4 levels (48 bits), 0b01 5 levels (57), 0b10 6
+ * levels (64, HATS only); the reserved 0b11 is read as the widest. */
 static uint8_t amd_levels_bits(uint64_t field)
 {
 	return field == 0 ? 48 : field == 1 ? 57 : 64;
@@ -133,7 +137,8 @@ NESTIO_EXPORT int nestio_hw_caps_decode(uint32_t type, const void *data,
 	/* a block shorter than the layout we decode is malformed */
 	if (len < need)
 		return -EINVAL;
-	memcpy(&u, data, need);
+	if (need)
+		memcpy(&u, data, need);
 
 	c.raw_type = type;
 	switch (type) {

@@ -224,9 +224,12 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 			return -ENOMEM;
 		}
 		buf = tmp;
-		cmd.ioas_id = ioas->id;
-		cmd.num_iovas = cap;
-		cmd.allowed_iovas = (uintptr_t)buf;
+		cmd = (struct kabi_ioas_iova_ranges){
+			.size = sizeof(cmd),
+			.ioas_id = ioas->id,
+			.num_iovas = cap,
+			.allowed_iovas = (uintptr_t)buf,
+		};
 		r = nio_ioctl(ioas->ctx, ioas->ctx->fd,
 			      KABI_IOMMU_IOAS_IOVA_RANGES, &cmd);
 		if (r == -EMSGSIZE && cmd.num_iovas > cap) {
