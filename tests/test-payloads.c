@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Tier 1, hermetic: the exact bytes of every ioctl the library sends.
+ */
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fakekernel.h"
+
+/* ============================================================= payloads */
+
+START_TEST(test_io_ioas_new_destroy)
+{
+	struct nestio_ioas *i = new_ioas(ctx);
+
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_ALLOC, kabi_ioas_alloc);
+	ck_assert_uint_eq(nestio_ioas_get_id(i), 101);	/* the fixture's is 100 */
+	ck_assert_ptr_eq(nestio_ioas_get_ctx(i), ctx);
+	ck_assert_ptr_eq(nestio_ioas_ref(i), i);
+	ck_assert_ptr_null(nestio_ioas_unref(i));
+	ck_assert_int_eq(tu_ncalls, 1);			/* still referenced */
+	i = nestio_ioas_unref(i);
+	EXPECT_IOMMU(1, KABI_IOMMU_DESTROY, kabi_destroy, .id = 101);
+	ck_assert_int_eq(tu_ncalls, 2);
+}
+END_TEST
+
+START_TEST(test_io_map)
+{
+	static const struct { unsigned int flags; uint32_t kflags; } cases[] = {
+		{ NESTIO_MAP_READ, KABI_IOAS_MAP_READABLE },
+		{ NESTIO_MAP_WRITE, KABI_IOAS_MAP_WRITEABLE },
+		{ RW, KABI_IOAS_MAP_READABLE | KABI_IOAS_MAP_WRITEABLE },
+	};
+	char *va = aligned_alloc(PAGE, 4 * PAGE);
+	int fd = open_null();
+
+	for (int n = 0; n < 12; n++) {
+		bool file = n / 6, fixed = n / 3 % 2;
+		unsigned int flags = cases[n % 3].flags | (fixed ? NESTIO_MAP_FIXED_IOVA : 0);
+		uint32_t kflags = cases[n % 3].kflags | (fixed ? KABI_IOAS_MAP_FIXED_IOVA : 0);
+		uint64_t iova = fixed ? 0x200000 : 0xdead000;
+
+		tu_ncalls = 0;
+		if (file) {
+			ck_assert_int_eq(nestio_ioas_map_file(ioas, fd, 2 * PAGE, 3 * PAGE,
+							      &iova, flags), 0);
+			EXPECT_IOMMU(0, KABI_IOMMU_IOAS_MAP_FILE, kabi_ioas_map_file,
+				     .flags = kflags, .ioas_id = 100, .fd = fd,
+				     .start = 2 * PAGE, .length = 3 * PAGE,
+				     .iova = fixed ? 0x200000 : 0);
+		} else {
+			ck_assert_int_eq(nestio_ioas_map(ioas, va, 4 * PAGE, &iova, flags), 0);
+			EXPECT_IOMMU(0, KABI_IOMMU_IOAS_MAP, kabi_ioas_map,
+				     .flags = kflags, .ioas_id = 100,
+				     .user_va = (uintptr_t)va, .length = 4 * PAGE,
+				     .iova = fixed ? 0x200000 : 0);
+		}
+		ck_assert_int_eq(tu_ncalls, 1);
+		ck_assert_uint_eq(iova, fixed ? 0x200000 : FK_IOVA);
+	}
+	close(fd);
+	free(va);
+}
+END_TEST
+
+START_TEST(test_io_unmap_copy)
+{
+	struct nestio_ioas *src = new_ioas(ctx);	/* id 101 */
+	uint64_t n = 0, iova = 0x300000;
+
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_ioas_unmap(ioas, 0x10000000, 8 * PAGE, &n), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_UNMAP, kabi_ioas_unmap, .ioas_id = 100,
+		     .iova = 0x10000000, .length = 8 * PAGE);
+	ck_assert_uint_eq(n, FK_UNMAPPED);
+	ck_assert_int_eq(nestio_ioas_unmap(ioas, 0, PAGE, NULL), 0);
+	n = 0;
+	ck_assert_int_eq(nestio_ioas_unmap_all(ioas, &n), 0);
+	EXPECT_IOMMU(2, KABI_IOMMU_IOAS_UNMAP, kabi_ioas_unmap, .ioas_id = 100,
+		     .iova = 0, .length = UINT64_MAX);
+	ck_assert_uint_eq(n, FK_UNMAPPED);
+	ck_assert_int_eq(nestio_ioas_unmap_all(ioas, NULL), 0);
+	/* copy, fixed and kernel-chosen */
+	ck_assert_int_eq(nestio_ioas_copy(ioas, &iova, src, 0x500000, 2 * PAGE,
+					  NESTIO_MAP_READ | NESTIO_MAP_FIXED_IOVA), 0);
+	EXPECT_IOMMU(4, KABI_IOMMU_IOAS_COPY, kabi_ioas_copy,
+		     .flags = KABI_IOAS_MAP_READABLE | KABI_IOAS_MAP_FIXED_IOVA,
+		     .dst_ioas_id = 100, .src_ioas_id = 101, .length = 2 * PAGE,
+		     .dst_iova = 0x300000, .src_iova = 0x500000);
+	ck_assert_uint_eq(iova, 0x300000);
+	iova = 0xbad000;
+	ck_assert_int_eq(nestio_ioas_copy(src, &iova, ioas, 0, PAGE, RW), 0);
+	EXPECT_IOMMU(5, KABI_IOMMU_IOAS_COPY, kabi_ioas_copy,
+		     .flags = KABI_IOAS_MAP_READABLE | KABI_IOAS_MAP_WRITEABLE,
+		     .dst_ioas_id = 101, .src_ioas_id = 100, .length = PAGE);
+	ck_assert_uint_eq(iova, FK_IOVA);
+	src = nestio_ioas_unref(src);
+}
+END_TEST
+
+static const struct nestio_iova_range want_ranges[6] = {
+	{ 0x0, 0xfedfffff }, { 0xfef00000, 0xffffffff },
+	{ 0x100000000, 0x1ffffffff }, { 0x300000000, 0x3ffffffff },
+	{ 0x500000000, 0x5ffffffff }, { 0x700000000, 0xffffffffffff },
+};
+
+/* fills what fits; EMSGSIZE with the real count when it did not all fit */
+static int ranges_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_ioas_iova_ranges *c = arg;
+	struct kabi_iova_range *out = (void *)(uintptr_t)c->allowed_iovas;
+	uint32_t room = c->num_iovas, n = ARRAY_SIZE(want_ranges);
+
+	if (request != KABI_IOMMU_IOAS_IOVA_RANGES)
+		return fake_kernel(fd, request, arg);
+	for (uint32_t i = 0; i < room && i < n; i++)
+		out[i] = (struct kabi_iova_range){ want_ranges[i].start,
+						   want_ranges[i].last };
+	c->num_iovas = n;
+	c->out_iova_alignment = 0x1000;
+	errno = EMSGSIZE;
+	return room < n ? -1 : 0;
+}
+
+static int growing_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_ioas_iova_ranges *c = arg;
+
+	(void)fd; (void)request;
+	c->num_iovas++;
+	errno = EMSGSIZE;
+	return -1;
+}
+
+START_TEST(test_io_iova_ranges)
+{
+	struct nestio_iova_range *r = NULL;
+	uint64_t al = 0;
+	size_t nr = 0;
+	uint32_t first;
+
+	tu_seam_answer = ranges_answer;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, &al), 0);
+	ck_assert_int_eq(tu_ncalls, 2);		/* EMSGSIZE, then all of them */
+	memcpy(&first, tu_calls[0].arg + offsetof(struct kabi_ioas_iova_ranges,
+						  num_iovas), sizeof(first));
+	ck_assert_uint_lt(first, 6);
+	/* out_iova_alignment is output only: the kernel ignores what is there */
+	memset(tu_calls[1].arg + offsetof(struct kabi_ioas_iova_ranges,
+					  out_iova_alignment), 0, sizeof(uint64_t));
+	EXPECT_IOMMU(1, KABI_IOMMU_IOAS_IOVA_RANGES, kabi_ioas_iova_ranges,
+		     .ioas_id = 100, .num_iovas = 6, .allowed_iovas = (uintptr_t)r);
+	ck_assert_uint_eq(nr, 6);
+	ck_assert_uint_eq(al, 0x1000);
+	ck_assert_mem_eq(r, want_ranges, sizeof(want_ranges));
+	nestio_iova_ranges_free(r);
+	/* a set that keeps growing: the kernel's -EMSGSIZE, after a few tries */
+	tu_ncalls = 0;
+	tu_seam_answer = growing_answer;
+	r = NULL;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, &al), -EMSGSIZE);
+	ck_assert_ptr_null(r);
+	ck_assert_int_gt(tu_ncalls, 1);
+	/* alignment is optional; an error other than EMSGSIZE comes back */
+	tu_seam_answer = fake_kernel;
+	fk_fail(KABI_IOMMU_IOAS_IOVA_RANGES, ENOENT, 1);
+	r = NULL;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, NULL), -ENOENT);
+	ck_assert_ptr_null(r);
+	/* allow_iovas */
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_ioas_allow_iovas(ioas, want_ranges, 6), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_ALLOW_IOVAS, kabi_ioas_allow_iovas,
+		     .ioas_id = 100, .num_iovas = 6,
+		     .allowed_iovas = (uintptr_t)want_ranges);
+	ck_assert_int_eq(nestio_ioas_allow_iovas(ioas, NULL, 0), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_IOAS_ALLOW_IOVAS, kabi_ioas_allow_iovas,
+		     .ioas_id = 100);
+}
+END_TEST
+
+START_TEST(test_io_options)
+{
+	uint64_t v = 0;
+
+	fk_option_val = 1;
+	ck_assert_int_eq(nestio_ctx_get_option(ctx, NESTIO_OPTION_RLIMIT_MODE, &v), 0);
+	ck_assert_uint_eq(v, 1);
+	EXPECT_IOMMU(0, KABI_IOMMU_OPTION, kabi_option,
+		     .option_id = KABI_OPTION_RLIMIT_MODE, .op = KABI_OPTION_OP_GET);
+	ck_assert_int_eq(nestio_ctx_set_option(ctx, NESTIO_OPTION_RLIMIT_MODE, 1), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_OPTION, kabi_option,
+		     .option_id = KABI_OPTION_RLIMIT_MODE, .op = KABI_OPTION_OP_SET,
+		     .val64 = 1);
+	fk_option_val = 0;
+	v = 9;
+	ck_assert_int_eq(nestio_ioas_get_option(ioas, NESTIO_OPTION_HUGE_PAGES, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	EXPECT_IOMMU(2, KABI_IOMMU_OPTION, kabi_option,
+		     .option_id = KABI_OPTION_HUGE_PAGES, .op = KABI_OPTION_OP_GET,
+		     .object_id = 100);
+	ck_assert_int_eq(nestio_ioas_set_option(ioas, NESTIO_OPTION_HUGE_PAGES, 1), 0);
+	EXPECT_IOMMU(3, KABI_IOMMU_OPTION, kabi_option,
+		     .option_id = KABI_OPTION_HUGE_PAGES, .op = KABI_OPTION_OP_SET,
+		     .object_id = 100, .val64 = 1);
+	ck_assert_int_eq(nestio_ctx_change_process(ctx), 0);
+	EXPECT_IOMMU(4, KABI_IOMMU_IOAS_CHANGE_PROCESS, kabi_ioas_change_process);
+}
+END_TEST
+
+START_TEST(test_io_hwpt)
+{
+	static const struct { unsigned int flags; uint32_t fault, kflags; } cases[] = {
+		{ 0, 0, 0 },
+		{ NESTIO_HWPT_NEST_PARENT, 0, KABI_HWPT_ALLOC_NEST_PARENT },
+		{ NESTIO_HWPT_DIRTY_TRACKING, 0, KABI_HWPT_ALLOC_DIRTY_TRACKING },
+		{ NESTIO_HWPT_PASID, 0, KABI_HWPT_ALLOC_PASID },
+		{ 0, 7, KABI_HWPT_FAULT_ID_VALID },
+		{ NESTIO_HWPT_NEST_PARENT | NESTIO_HWPT_DIRTY_TRACKING | NESTIO_HWPT_PASID, 9,
+		  KABI_HWPT_ALLOC_NEST_PARENT | KABI_HWPT_ALLOC_DIRTY_TRACKING |
+		  KABI_HWPT_ALLOC_PASID | KABI_HWPT_FAULT_ID_VALID },
+	};
+	struct nestio_hwpt *h = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct nestio_hwpt_paging_opts o = {
+			.sz = sizeof(o), .flags = cases[i].flags,
+			.fault_id = cases[i].fault,
+		};
+		uint32_t id = fk_next_id;
+
+		tu_ncalls = 0;
+		ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &h), 0);
+		EXPECT_IOMMU(0, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc,
+			     .flags = cases[i].kflags, .dev_id = 7, .pt_id = 100,
+			     .data_type = KABI_HWPT_DATA_NONE,
+			     .fault_id = cases[i].fault);
+		ck_assert_uint_eq(nestio_hwpt_get_id(h), id);
+		ck_assert_uint_eq(nestio_hwpt_get_flags(h), cases[i].flags);
+		ck_assert_ptr_eq(nestio_hwpt_get_ctx(h), ctx);
+		ck_assert_ptr_eq(nestio_hwpt_get_ioas(h), ioas);
+		ck_assert_ptr_eq(nestio_hwpt_ref(h), h);
+		ck_assert_ptr_null(nestio_hwpt_unref(h));
+		h = nestio_hwpt_unref(h);
+		ck_assert_int_eq(tu_ncalls, 2);		/* the ioas lives on */
+		EXPECT_IOMMU(1, KABI_IOMMU_DESTROY, kabi_destroy, .id = id);
+	}
+	tu_ncalls = 0;		/* NULL opts: defaults */
+	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, NULL, &h), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc, .dev_id = 7,
+		     .pt_id = 100);
+	h = nestio_hwpt_unref(h);
+}
+END_TEST
+
+START_TEST(test_io_vfio)
+{
+	struct nestio_device *d = new_vfio(ctx);		/* dev_id 101 */
+	struct nestio_hwpt *h = new_hwpt(d, ioas, NESTIO_HWPT_PASID);	/* 102 */
+	int fd = nestio_device_get_fd(d);
+
+	EXPECT_VFIO(0, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD,
+		    kabi_vfio_device_bind_iommufd, .iommufd = nestio_ctx_get_fd(ctx));
+	EXPECT_IOMMU(1, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc, .dev_id = 101,
+		     .pt_id = 100, .flags = KABI_HWPT_ALLOC_PASID);
+	ck_assert_uint_eq(nestio_device_get_id(d), 101);
+	tu_ncalls = 0;
+	/* RID: attach the ioas, replace with the hwpt, detach */
+	ck_assert_int_eq(nestio_device_attach_ioas(d, NESTIO_NO_PASID, ioas), 0);
+	ck_assert_int_eq(nestio_device_replace_hwpt(d, NESTIO_NO_PASID, h), 0);
+	ck_assert_int_eq(nestio_device_detach(d, NESTIO_NO_PASID), 0);
+	EXPECT_VFIO(0, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		    kabi_vfio_device_attach_iommufd_pt, .pt_id = 100);
+	EXPECT_VFIO(1, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		    kabi_vfio_device_attach_iommufd_pt, .pt_id = 102);
+	EXPECT_VFIO(2, fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
+		    kabi_vfio_device_detach_iommufd_pt);
+	/* PASID 5: attach the hwpt, replace with the ioas, detach */
+	ck_assert_int_eq(nestio_device_attach_hwpt(d, 5, h), 0);
+	ck_assert_int_eq(nestio_device_replace_ioas(d, 5, ioas), 0);
+	ck_assert_int_eq(nestio_device_detach(d, 5), 0);
+	EXPECT_VFIO(3, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		    kabi_vfio_device_attach_iommufd_pt,
+		    .flags = KABI_VFIO_DEVICE_ATTACH_PASID, .pt_id = 102, .pasid = 5);
+	EXPECT_VFIO(4, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		    kabi_vfio_device_attach_iommufd_pt,
+		    .flags = KABI_VFIO_DEVICE_ATTACH_PASID, .pt_id = 100, .pasid = 5);
+	EXPECT_VFIO(5, fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
+		    kabi_vfio_device_detach_iommufd_pt,
+		    .flags = KABI_VFIO_DEVICE_DETACH_PASID, .pasid = 5);
+	ck_assert_int_eq(tu_ncalls, 6);
+	h = nestio_hwpt_unref(h);
+	d = nestio_device_unref(d);
+}
+END_TEST
+
+START_TEST(test_io_ops_device)
+{
+	struct nestio_hwpt *h = new_hwpt(dev, ioas, 0);
+
+	ck_assert_int_eq(nestio_device_attach_hwpt(dev, 3, h), 0);
+	ck_assert_int_eq(rec.attach, 1);
+	ck_assert_ptr_eq(rec.dev, dev);
+	ck_assert_uint_eq(rec.pasid, 3);
+	ck_assert_uint_eq(rec.pt_id, nestio_hwpt_get_id(h));
+	ck_assert_int_eq(nestio_device_replace_ioas(dev, 3, ioas), 0);
+	ck_assert_int_eq(rec.replace, 1);
+	ck_assert_uint_eq(rec.pt_id, 100);
+	ck_assert_int_eq(nestio_device_detach(dev, 3), 0);
+	ck_assert_int_eq(rec.detach, 1);
+	ck_assert_int_eq(nestio_device_attach_ioas(dev, NESTIO_NO_PASID, ioas), 0);
+	ck_assert_uint_eq(rec.pasid, NESTIO_NO_PASID);
+	ck_assert_int_eq(tu_ncalls, 1);		/* only the hwpt alloc */
+	h = nestio_hwpt_unref(h);
+}
+END_TEST
+
+START_TEST(test_io_hw_info)
+{
+	const struct kabi_hw_info_vtd vtd = {
+		.cap_reg = 0x0012008c222f0686ull,
+		.ecap_reg = 0x480080f00f4aull | (1ull << 26),
+	};
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	uint8_t buf[64] = { 0 };
+	size_t len = sizeof(buf);
+	uint32_t type = 0;
+
+	fk_hw.type = KABI_HW_INFO_TYPE_INTEL_VTD;
+	fk_hw.len = sizeof(vtd);
+	memcpy(fk_hw.data, &vtd, sizeof(vtd));
+	fk_hw.caps = KABI_HW_CAP_DIRTY_TRACKING;
+	fk_hw.pasid_log2 = 20;
+	ck_assert_int_eq(nestio_device_get_hw_info(dev, &type, buf, &len), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7,
+		     .data_len = sizeof(buf), .data_uptr = (uintptr_t)buf);
+	ck_assert_uint_eq(type, KABI_HW_INFO_TYPE_INTEL_VTD);
+	ck_assert_uint_eq(len, sizeof(vtd));
+	ck_assert_mem_eq(buf, &vtd, sizeof(vtd));
+	len = 0;		/* a size query: no buffer */
+	ck_assert_int_eq(nestio_device_get_hw_info(dev, &type, NULL, &len), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7);
+	ck_assert_uint_eq(len, sizeof(vtd));
+	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), 0);
+	ck_assert_uint_eq(tu_calls[2].request, KABI_IOMMU_GET_HW_INFO);
+	ck_assert_uint_eq(caps.type, NESTIO_IOMMU_INTEL_VTD);
+	ck_assert_uint_eq(caps.caps, NESTIO_CAP_NESTING | NESTIO_CAP_DIRTY_TRACKING |
+				     NESTIO_CAP_PASID);
+	ck_assert_uint_eq(caps.stage1_formats, NESTIO_STAGE1_VTD);
+	ck_assert_uint_eq(caps.max_pasid_log2, 20);
+	ck_assert_uint_eq(caps.stage2_ia_bits, 48);
+	fk_fail(KABI_IOMMU_GET_HW_INFO, ENODEV, 1);
+	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), -ENODEV);
+}
+END_TEST
+
+/* known commands answer EINVAL (size 0 is too short), unknown ENOTTY */
+static int probe_answer(int fd, unsigned long request, void *arg)
+{
+	unsigned int nr = _IOC_NR(request);
+	uint32_t size;
+
+	(void)fd;
+	memcpy(&size, arg, sizeof(size));
+	if (size != 0 || _IOC_TYPE(request) != ';' || _IOC_SIZE(request) ||
+	    _IOC_DIR(request) != _IOC_NONE)
+		errno = EFAULT;		/* not a harmless probe */
+	else if (nr == KABI_IOMMUFD_CMD_VIOMMU_ALLOC ||
+		 nr == KABI_IOMMUFD_CMD_VDEVICE_ALLOC ||
+		 nr == KABI_IOMMUFD_CMD_VEVENTQ_ALLOC ||
+		 nr == KABI_IOMMUFD_CMD_HW_QUEUE_ALLOC)
+		errno = ENOTTY;
+	else if (nr == KABI_IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
+		errno = EOPNOTSUPP;
+	else
+		errno = EINVAL;
+	return -1;
+}
+
+START_TEST(test_io_feature_probe)
+{
+	static const unsigned int missing =
+		1u << NESTIO_FEATURE_VIOMMU | 1u << NESTIO_FEATURE_VDEVICE |
+		1u << NESTIO_FEATURE_VEVENTQ | 1u << NESTIO_FEATURE_HW_QUEUE |
+		1u << NESTIO_FEATURE_IOAS_CHANGE_PROCESS;
+	uint32_t seen = 0;
+
+	tu_seam_answer = probe_answer;
+	for (int f = 0; f < NESTIO_FEATURE_MAX; f++) {
+		int r = nestio_ctx_has_feature(ctx, (enum nestio_feature)f);
+
+		ck_assert_msg(r == !(missing & (1u << f)), "%s: %d",
+			      nestio_feature_name((enum nestio_feature)f), r);
+		ck_assert_int_eq(tu_ncalls, NESTIO_FEATURE_MAX); /* probed once */
+	}
+	for (int i = 0; i < tu_ncalls; i++) {
+		unsigned int nr = _IOC_NR(tu_calls[i].request);
+
+		ck_assert_int_eq(tu_calls[i].fd, nestio_ctx_get_fd(ctx));
+		ck_assert_uint_eq(tu_calls[i].request, KABI_IOMMUFD_IO(nr));
+		ck_assert_uint_gt(nr, KABI_IOMMUFD_CMD_DESTROY);
+		ck_assert_uint_le(nr, KABI_IOMMUFD_CMD_LAST);
+		ck_assert_msg(!(seen & (1u << (nr - 0x80))), "probed %#x twice", nr);
+		seen |= 1u << (nr - 0x80);
+	}
+	ck_assert(seen & (1u << (KABI_IOMMUFD_CMD_IOAS_ALLOC - 0x80)));
+	ck_assert(seen & (1u << (KABI_IOMMUFD_CMD_VIOMMU_ALLOC - 0x80)));
+	/* an unexpected answer is an error, and nothing is cached */
+	nestio_ctx_unref(ctx);
+	ctx = new_ctx();
+	tu_ncalls = 0;
+	tu_seam_answer = fake_kernel;
+	fk_fail(0, EIO, 1);
+	ck_assert_int_eq(nestio_ctx_has_feature(ctx, NESTIO_FEATURE_IOAS), -EIO);
+	ck_assert_int_eq(tu_ncalls, 1);
+	tu_seam_answer = probe_answer;
+	ck_assert_int_eq(nestio_ctx_has_feature(ctx, NESTIO_FEATURE_HW_QUEUE), 0);
+	ck_assert_int_eq(tu_ncalls, 1 + NESTIO_FEATURE_MAX);
+}
+END_TEST
+
+
+int main(void)
+{
+	Suite *s = suite_create("payloads");
+	TCase *tc;
+
+	tc = fk_tcase(s, "payloads", setup_objs, teardown_objs);
+	tcase_add_test(tc, test_io_ioas_new_destroy);
+	tcase_add_test(tc, test_io_map);
+	tcase_add_test(tc, test_io_unmap_copy);
+	tcase_add_test(tc, test_io_iova_ranges);
+	tcase_add_test(tc, test_io_options);
+	tcase_add_test(tc, test_io_hwpt);
+	tcase_add_test(tc, test_io_vfio);
+	tcase_add_test(tc, test_io_ops_device);
+	tcase_add_test(tc, test_io_hw_info);
+	tcase_add_test(tc, test_io_feature_probe);
+	return tu_run(s);
+}
