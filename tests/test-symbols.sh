@@ -33,20 +33,8 @@ for f in "$sym" "$header"; do
 	fi
 done
 
-# The global symbols of a version script: names inside a node's braces,
-# outside any "local:" part.
-sym_globals() {
-	sed -e 's:/\*.*\*/::g' -e 's/#.*//' -e 's/[{};]/ & /g' \
-	    -e 's/global:/ global: /g' -e 's/local:/ local: /g' "$1" |
-	tr -s '[:blank:]' '[\n*]' |
-	awk '
-		$0 == "{" { depth = 1; g = 1; next }
-		$0 == "}" { depth = 0; g = 0; next }
-		$0 == "global:" { g = 1; next }
-		$0 == "local:" { g = 0; next }
-		depth && g && /^[A-Za-z_][A-Za-z0-9_]*$/ { print }
-	' | LC_ALL=C sort -u
-}
+# sym_globals FILE: the global symbols of a version script
+. "$top_srcdir/tests/symbols.sh"
 
 # The functions a header declares: every nestio_*( outside comments and
 # preprocessor lines.
