@@ -358,7 +358,7 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
 			 enum attach_op op)
 {
-	struct attachment *slot, *tmp, old;
+	struct attachment *slot, *tmp, old = { 0 };
 	struct nestio_ctx *tctx;
 	uint32_t pt_id;
 	int r;
@@ -402,15 +402,13 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 		r = dev->ops.replace(dev, pasid, pt_id, dev->userdata);
 		if (r < 0)
 			return r;
+		old = *slot;
 	}
 	/* pin the new target before unpinning the old: they may be one */
-	old = *slot;
 	slot->ioas = ioas ? nestio_ioas_ref(ioas) : NULL;
 	slot->hwpt = hwpt ? nestio_hwpt_ref(hwpt) : NULL;
-	if (op == OP_REPLACE) {
-		nestio_ioas_unref(old.ioas);
-		nestio_hwpt_unref(old.hwpt);
-	}
+	nestio_ioas_unref(old.ioas);
+	nestio_hwpt_unref(old.hwpt);
 	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
 	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, pt_id);
 	return 0;
