@@ -21,6 +21,10 @@ struct nestio_ctx;
 struct nestio_ioas;
 struct nestio_device;
 struct nestio_hwpt;
+struct nestio_viommu;
+struct nestio_vdevice;
+struct nestio_pasid_table;
+struct nestio_invq;
 
 /* ------------------------------------------------------------------ ctx */
 
@@ -236,6 +240,215 @@ uint32_t nestio_hwpt_get_id(const struct nestio_hwpt *hwpt);
 unsigned int nestio_hwpt_get_flags(const struct nestio_hwpt *hwpt);
 struct nestio_ctx *nestio_hwpt_get_ctx(const struct nestio_hwpt *hwpt);
 struct nestio_ioas *nestio_hwpt_get_ioas(const struct nestio_hwpt *hwpt);
+
+/* ------------------------------------------------- stage-1 (guest) tables */
+
+/*
+ * A guest stage-1 configuration, as a nested hwpt takes it. type is one of
+ * the NESTIO_STAGE1_* bits (the same values nestio_hw_caps.stage1_formats
+ * reports) or NESTIO_STAGE1_RAW for a kernel data type this library does not
+ * know: then raw_type is the kernel's IOMMU_HWPT_DATA_* number and u.raw the
+ * bytes the kernel takes for it.
+ */
+#define NESTIO_STAGE1_RAW		(1u << 31)
+
+#define NESTIO_VTD_S1_SRE		(1u << 0) /* supervisor requests */
+#define NESTIO_VTD_S1_EAFE		(1u << 1) /* extended access flag */
+#define NESTIO_VTD_S1_WPE		(1u << 2) /* write protect */
+
+struct nestio_stage1 {
+	uint32_t type;			/* NESTIO_STAGE1_VTD, ... or _RAW */
+	uint32_t raw_type;		/* NESTIO_STAGE1_RAW only */
+	union {
+		struct {
+			uint64_t pgtbl_addr;	/* guest physical */
+			uint32_t addr_width;	/* 48 or 57 */
+			uint32_t flags;		/* NESTIO_VTD_S1_* */
+		} vtd;
+		struct {
+			uint64_t ste[2];	/* guest STE words 0 and 1 */
+		} smmuv3;
+		struct {
+			uint64_t dte[4];	/* guest DTE */
+		} amd;
+		struct {
+			const void *data;
+			size_t len;
+		} raw;
+		uint64_t reserved[8];	/* room for formats to come */
+	} u;
+};
+
+/* ------------------------------------------------------ nested hwpt, vIOMMU */
+
+struct nestio_hwpt_nested_opts {
+	size_t sz;		/* sizeof(struct nestio_hwpt_nested_opts) */
+	unsigned int flags;	/* NESTIO_HWPT_PASID */
+	uint32_t fault_id;	/* a fault queue's id; 0: none */
+};
+
+int nestio_hwpt_new_nested(struct nestio_device *dev, struct nestio_hwpt *parent,
+			   const struct nestio_stage1 *s1,
+			   const struct nestio_hwpt_nested_opts *opts,
+			   struct nestio_hwpt **out);
+int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
+				  struct nestio_viommu *viommu,
+				  const struct nestio_stage1 *s1,
+				  const struct nestio_hwpt_nested_opts *opts,
+				  struct nestio_hwpt **out);
+struct nestio_hwpt *nestio_hwpt_get_parent(const struct nestio_hwpt *hwpt);
+struct nestio_viommu *nestio_hwpt_get_viommu(const struct nestio_hwpt *hwpt);
+int nestio_hwpt_is_nested(const struct nestio_hwpt *hwpt);
+
+/* vIOMMU types: the kernel's numbers; others pass through as raw types */
+#define NESTIO_VIOMMU_ARM_SMMUV3	1u
+#define NESTIO_VIOMMU_TEGRA241_CMDQV	2u
+
+struct nestio_viommu_opts {
+	size_t sz;		/* sizeof(struct nestio_viommu_opts) */
+	void *data;		/* driver data, in and out (may be NULL) */
+	size_t data_len;
+};
+
+int nestio_viommu_new(struct nestio_device *dev, struct nestio_hwpt *parent,
+		      uint32_t type, const struct nestio_viommu_opts *opts,
+		      struct nestio_viommu **out);
+struct nestio_viommu *nestio_viommu_ref(struct nestio_viommu *viommu);
+struct nestio_viommu *nestio_viommu_unref(struct nestio_viommu *viommu);
+uint32_t nestio_viommu_get_id(const struct nestio_viommu *viommu);
+uint32_t nestio_viommu_get_type(const struct nestio_viommu *viommu);
+struct nestio_hwpt *nestio_viommu_get_parent(const struct nestio_viommu *viommu);
+
+int nestio_vdevice_new(struct nestio_viommu *viommu, struct nestio_device *dev,
+		       uint64_t virt_id, struct nestio_vdevice **out);
+struct nestio_vdevice *nestio_vdevice_ref(struct nestio_vdevice *vdev);
+struct nestio_vdevice *nestio_vdevice_unref(struct nestio_vdevice *vdev);
+uint32_t nestio_vdevice_get_id(const struct nestio_vdevice *vdev);
+uint64_t nestio_vdevice_get_virt_id(const struct nestio_vdevice *vdev);
+struct nestio_viommu *nestio_vdevice_get_viommu(const struct nestio_vdevice *vdev);
+struct nestio_device *nestio_vdevice_get_device(const struct nestio_vdevice *vdev);
+
+/* --------------------------------------------------- compatibility check */
+
+/*
+ * What a vIOMMU model wants to advertise to its guest; a zero field asks
+ * for nothing. nestio_hw_caps_check() answers 1 (the host can back it) or 0
+ * with a reason a person can read, written to reason (may be NULL).
+ */
+struct nestio_compat {
+	size_t sz;			/* sizeof(struct nestio_compat) */
+	uint32_t stage1_format;		/* one NESTIO_STAGE1_* bit */
+	uint8_t stage1_ia_bits;		/* guest VA width the vIOMMU offers */
+	uint8_t stage2_ia_bits;		/* guest PA width (VT-d aw-bits) */
+	uint8_t pasid_bits;		/* PASID width the vIOMMU offers */
+	uint8_t reserved;
+	uint64_t caps;			/* NESTIO_CAP_* the vIOMMU needs */
+	uint32_t errata_ok;		/* NESTIO_ERRATA_* the VMM can live with */
+};
+
+int nestio_hw_caps_check(const struct nestio_hw_caps *caps,
+			 const struct nestio_compat *want, char *reason,
+			 size_t reason_len);
+int nestio_device_check_compat(struct nestio_device *dev,
+			       const struct nestio_compat *want, char *reason,
+			       size_t reason_len);
+const char *nestio_errata_name(uint32_t erratum);
+const char *nestio_errata_describe(uint32_t erratum);
+
+/* ------------------------------------------------- PASID binding table */
+
+/* flags for nestio_pasid_bind() */
+#define NESTIO_BIND_NO_SHARE	(1u << 0) /* never share an identical hwpt */
+
+int nestio_pasid_table_new(struct nestio_hwpt *parent,
+			   struct nestio_pasid_table **out);
+int nestio_pasid_table_new_viommu(struct nestio_viommu *viommu,
+				  struct nestio_pasid_table **out);
+struct nestio_pasid_table *nestio_pasid_table_ref(struct nestio_pasid_table *t);
+struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_pasid_table *t);
+int nestio_pasid_bind(struct nestio_pasid_table *t, struct nestio_device *dev,
+		      uint32_t pasid, const struct nestio_stage1 *s1,
+		      unsigned int flags);
+int nestio_pasid_unbind(struct nestio_pasid_table *t, struct nestio_device *dev,
+			uint32_t pasid);
+int nestio_pasid_replay(struct nestio_pasid_table *t, struct nestio_device *dev);
+struct nestio_hwpt *nestio_pasid_lookup(struct nestio_pasid_table *t,
+					struct nestio_device *dev,
+					uint32_t pasid);
+int nestio_pasid_table_foreach(struct nestio_pasid_table *t,
+			       int (*fn)(struct nestio_device *dev,
+					 uint32_t pasid,
+					 const struct nestio_stage1 *s1,
+					 struct nestio_hwpt *hwpt,
+					 void *data),
+			       void *data);
+
+/* ------------------------------------------------- invalidation queue */
+
+/* entry types: what one queued entry is */
+#define NESTIO_INV_VTD_S1	1u	/* struct nestio_inv_vtd, on a nested hwpt */
+#define NESTIO_INV_ARM_SMMUV3	2u	/* struct nestio_inv_smmuv3, on a vIOMMU */
+#define NESTIO_INV_RAW		3u	/* opts.raw_type / raw_entry_len bytes */
+
+#define NESTIO_INV_VTD_LEAF	(1u << 0)	/* only leaf entries changed */
+#define NESTIO_INV_VTD_ALL	UINT64_MAX	/* npages: the whole space */
+
+struct nestio_inv_vtd {
+	uint64_t addr;		/* 4 KiB aligned */
+	uint64_t npages;	/* NESTIO_INV_VTD_ALL with addr 0: everything */
+	uint32_t flags;		/* NESTIO_INV_VTD_LEAF */
+	uint32_t reserved;
+};
+
+struct nestio_inv_smmuv3 {
+	uint64_t cmd[2];	/* one CMDQ command, little-endian words */
+};
+
+/* queue flags */
+#define NESTIO_INVQ_COALESCE		(1u << 0) /* merge provably redundant entries */
+#define NESTIO_INVQ_ATC_SEPARATE	(1u << 1) /* SMMUv3 ATC_INV in batches of their own */
+
+struct nestio_invq_opts {
+	size_t sz;		/* sizeof(struct nestio_invq_opts) */
+	uint32_t capacity;	/* entries before a push flushes; 0: 256 */
+	unsigned int flags;	/* NESTIO_INVQ_* */
+	uint32_t raw_type;	/* NESTIO_INV_RAW: the kernel's data type */
+	uint32_t raw_entry_len;	/* NESTIO_INV_RAW: bytes per entry */
+};
+
+/* why the last flush stopped (nestio_invq_flush's fail argument) */
+struct nestio_invq_fail {
+	size_t sz;		/* sizeof(struct nestio_invq_fail) */
+	int error;		/* -errno the kernel gave */
+	uint32_t index;		/* the failed entry: now first in the queue */
+	uint32_t entry_len;
+	uint8_t entry[64];	/* a copy of the failed entry */
+};
+
+struct nestio_invq_stats {
+	size_t sz;		/* sizeof(struct nestio_invq_stats) */
+	uint64_t pushed;	/* entries pushed */
+	uint64_t merged;	/* entries coalesced away */
+	uint64_t sent;		/* entries the kernel confirmed */
+	uint64_t ioctls;	/* IOMMU_HWPT_INVALIDATE calls */
+	uint64_t failures;	/* calls that failed */
+};
+
+int nestio_invq_new(struct nestio_hwpt *nested, uint32_t type,
+		    const struct nestio_invq_opts *opts, struct nestio_invq **out);
+int nestio_invq_new_viommu(struct nestio_viommu *viommu, uint32_t type,
+			   const struct nestio_invq_opts *opts,
+			   struct nestio_invq **out);
+struct nestio_invq *nestio_invq_ref(struct nestio_invq *q);
+struct nestio_invq *nestio_invq_unref(struct nestio_invq *q);
+int nestio_invq_push(struct nestio_invq *q, const void *entry, size_t len);
+int nestio_invq_push_vtd(struct nestio_invq *q, uint64_t addr,
+			 uint64_t npages, uint32_t flags);
+int nestio_invq_push_smmuv3(struct nestio_invq *q, uint64_t cmd0, uint64_t cmd1);
+int nestio_invq_flush(struct nestio_invq *q, struct nestio_invq_fail *fail);
+int nestio_invq_discard(struct nestio_invq *q, uint32_t n);
+int nestio_invq_pending(struct nestio_invq *q);
+int nestio_invq_get_stats(struct nestio_invq *q, struct nestio_invq_stats *st);
 
 #ifdef __cplusplus
 }

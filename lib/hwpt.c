@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* nestio_hwpt: a hardware page table (for now: paging, on an IOAS). */
+/*
+ * nestio_hwpt: a hardware page table. Paging (on an IOAS, optionally a nest
+ * parent) or nested (a guest stage-1 table over a nest parent or a vIOMMU).
+ */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -11,7 +14,10 @@ struct nestio_hwpt {
 	struct nestio_ctx *ctx;
 	uint32_t id;
 	unsigned int flags;		/* NESTIO_HWPT_* */
-	struct nestio_ioas *ioas;	/* the parent, pinned */
+	/* what it is built on, pinned: exactly one is set */
+	struct nestio_ioas *ioas;	/* paging */
+	struct nestio_hwpt *parent;	/* nested on a nest parent */
+	struct nestio_viommu *viommu;	/* nested on a vIOMMU */
 };
 
 bool nio_hwpt_ok(const struct nestio_hwpt *hwpt)
@@ -26,32 +32,16 @@ static uint32_t hwpt_flags_to_uapi(unsigned int flags)
 	       (flags & NESTIO_HWPT_PASID ? KABI_HWPT_ALLOC_PASID : 0);
 }
 
-NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
-					 struct nestio_ioas *ioas,
-					 const struct nestio_hwpt_paging_opts *opts,
-					 struct nestio_hwpt **out)
+/* IOMMU_HWPT_ALLOC and the object around it; the caller pins the base. */
+static int hwpt_alloc(struct nestio_device *dev, uint32_t pt_id,
+		      unsigned int flags, uint32_t fault_id,
+		      const struct nio_stage1_uapi *s1, struct nestio_hwpt **out)
 {
-	const unsigned int known = NESTIO_HWPT_NEST_PARENT |
-				   NESTIO_HWPT_DIRTY_TRACKING |
-				   NESTIO_HWPT_PASID;
 	struct kabi_hwpt_alloc cmd = { .size = sizeof(cmd) };
 	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
-	struct nestio_hwpt *hwpt;
-	unsigned int flags;
-	uint32_t fault_id;
+	struct nestio_hwpt *hwpt = calloc(1, sizeof(*hwpt));
 	int r;
 
-	if (!ctx || !nio_ioas_ok(ioas) || nestio_ioas_get_ctx(ioas) != ctx ||
-	    !out)
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(opts, struct nestio_hwpt_paging_opts);
-	if (r < 0)
-		return r;
-	flags = NIO_OPTS_GET(opts, flags, 0u);
-	fault_id = NIO_OPTS_GET(opts, fault_id, 0u);
-	if (flags & ~known)
-		return -EINVAL;
-	hwpt = calloc(1, sizeof(*hwpt));
 	if (!hwpt)
 		return -ENOMEM;
 	cmd.flags = hwpt_flags_to_uapi(flags);
@@ -60,8 +50,12 @@ NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
 		cmd.fault_id = fault_id;
 	}
 	cmd.dev_id = nestio_device_get_id(dev);
-	cmd.pt_id = nestio_ioas_get_id(ioas);
-	cmd.data_type = KABI_HWPT_DATA_NONE;
+	cmd.pt_id = pt_id;
+	if (s1) {
+		cmd.data_type = s1->type;
+		cmd.data_len = s1->len;
+		cmd.data_uptr = (uintptr_t)s1->data;
+	}
 	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_ALLOC, &cmd);
 	if (r < 0) {
 		free(hwpt);
@@ -72,8 +66,104 @@ NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
 	hwpt->ctx = nio_ctx_get(ctx);
 	hwpt->id = cmd.out_hwpt_id;
 	hwpt->flags = flags;
+	dbg(ctx, "hwpt %u on pt %u (flags %#x, data type %u)", hwpt->id, pt_id,
+	    flags, cmd.data_type);
+	*out = hwpt;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
+					 struct nestio_ioas *ioas,
+					 const struct nestio_hwpt_paging_opts *opts,
+					 struct nestio_hwpt **out)
+{
+	const unsigned int known = NESTIO_HWPT_NEST_PARENT |
+				   NESTIO_HWPT_DIRTY_TRACKING |
+				   NESTIO_HWPT_PASID;
+	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
+	struct nestio_hwpt *hwpt;
+	unsigned int flags;
+	int r;
+
+	if (!ctx || !nio_ioas_ok(ioas) || nestio_ioas_get_ctx(ioas) != ctx ||
+	    !out)
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(opts, struct nestio_hwpt_paging_opts);
+	if (r < 0)
+		return r;
+	flags = NIO_OPTS_GET(opts, flags, 0u);
+	if (flags & ~known)
+		return -EINVAL;
+	r = hwpt_alloc(dev, nestio_ioas_get_id(ioas), flags,
+		       NIO_OPTS_GET(opts, fault_id, 0u), NULL, &hwpt);
+	if (r < 0)
+		return r;
 	hwpt->ioas = nestio_ioas_ref(ioas);
-	dbg(ctx, "hwpt %u on ioas %u (flags %#x)", hwpt->id, cmd.pt_id, flags);
+	*out = hwpt;
+	return 0;
+}
+
+/* A nested hwpt on base_id (a nest parent's or a vIOMMU's id). */
+static int new_nested(struct nestio_device *dev, uint32_t base_id,
+		      const struct nestio_stage1 *s1,
+		      const struct nestio_hwpt_nested_opts *opts,
+		      struct nestio_hwpt **out)
+{
+	struct nio_stage1_uapi u;
+	unsigned int flags;
+	int r;
+
+	r = NIO_OPTS_CHECK(opts, struct nestio_hwpt_nested_opts);
+	if (r < 0)
+		return r;
+	flags = NIO_OPTS_GET(opts, flags, 0u);
+	if (flags & ~NESTIO_HWPT_PASID)
+		return -EINVAL;
+	r = nio_stage1_to_uapi(s1, &u);
+	if (r < 0)
+		return r;
+	return hwpt_alloc(dev, base_id, flags, NIO_OPTS_GET(opts, fault_id, 0u),
+			  &u, out);
+}
+
+NESTIO_EXPORT int nestio_hwpt_new_nested(struct nestio_device *dev,
+					 struct nestio_hwpt *parent,
+					 const struct nestio_stage1 *s1,
+					 const struct nestio_hwpt_nested_opts *opts,
+					 struct nestio_hwpt **out)
+{
+	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
+	struct nestio_hwpt *hwpt;
+	int r;
+
+	if (!ctx || !nio_hwpt_ok(parent) || parent->ctx != ctx || !out ||
+	    !(parent->flags & NESTIO_HWPT_NEST_PARENT))
+		return -EINVAL;
+	r = new_nested(dev, parent->id, s1, opts, &hwpt);
+	if (r < 0)
+		return r;
+	hwpt->parent = nestio_hwpt_ref(parent);
+	*out = hwpt;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
+						struct nestio_viommu *viommu,
+						const struct nestio_stage1 *s1,
+						const struct nestio_hwpt_nested_opts *opts,
+						struct nestio_hwpt **out)
+{
+	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
+	struct nestio_hwpt *hwpt;
+	int r;
+
+	if (!ctx || !nio_viommu_ok(viommu) || !out ||
+	    nestio_hwpt_get_ctx(nestio_viommu_get_parent(viommu)) != ctx)
+		return -EINVAL;
+	r = new_nested(dev, nestio_viommu_get_id(viommu), s1, opts, &hwpt);
+	if (r < 0)
+		return r;
+	hwpt->viommu = nestio_viommu_ref(viommu);
 	*out = hwpt;
 	return 0;
 }
@@ -92,6 +182,8 @@ NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
 		return NULL;
 	nio_destroy_id(hwpt->ctx, hwpt->id);
 	nestio_ioas_unref(hwpt->ioas);
+	nestio_hwpt_unref(hwpt->parent);
+	nestio_viommu_unref(hwpt->viommu);
 	nestio_ctx_unref(hwpt->ctx);
 	hwpt->magic = 0;
 	free(hwpt);
@@ -113,7 +205,31 @@ NESTIO_EXPORT struct nestio_ctx *nestio_hwpt_get_ctx(const struct nestio_hwpt *h
 	return nio_hwpt_ok(hwpt) ? hwpt->ctx : NULL;
 }
 
+/* The IOAS behind the hwpt's stage 2: its own, or its parent's. */
 NESTIO_EXPORT struct nestio_ioas *nestio_hwpt_get_ioas(const struct nestio_hwpt *hwpt)
 {
-	return nio_hwpt_ok(hwpt) ? hwpt->ioas : NULL;
+	if (!nio_hwpt_ok(hwpt))
+		return NULL;
+	if (hwpt->ioas)
+		return hwpt->ioas;
+	if (hwpt->parent)
+		return hwpt->parent->ioas;
+	return nestio_hwpt_get_ioas(nestio_viommu_get_parent(hwpt->viommu));
+}
+
+NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_get_parent(const struct nestio_hwpt *hwpt)
+{
+	return nio_hwpt_ok(hwpt) ? hwpt->parent : NULL;
+}
+
+NESTIO_EXPORT struct nestio_viommu *nestio_hwpt_get_viommu(const struct nestio_hwpt *hwpt)
+{
+	return nio_hwpt_ok(hwpt) ? hwpt->viommu : NULL;
+}
+
+NESTIO_EXPORT int nestio_hwpt_is_nested(const struct nestio_hwpt *hwpt)
+{
+	if (!nio_hwpt_ok(hwpt))
+		return -EINVAL;
+	return hwpt->parent || hwpt->viommu;
 }

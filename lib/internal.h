@@ -20,6 +20,10 @@ enum nio_magic {
 	NIO_MAGIC_IOAS = 0x4e494f41,	/* "NIOA" */
 	NIO_MAGIC_DEVICE = 0x4e444556,	/* "NDEV" */
 	NIO_MAGIC_HWPT = 0x4e485750,	/* "NHWP" */
+	NIO_MAGIC_VIOMMU = 0x4e56494f,	/* "NVIO" */
+	NIO_MAGIC_VDEVICE = 0x4e564456,	/* "NVDV" */
+	NIO_MAGIC_PASID_TABLE = 0x4e505442,	/* "NPTB" */
+	NIO_MAGIC_INVQ = 0x4e494e51,	/* "NINQ" */
 };
 
 struct nestio_ctx {
@@ -89,6 +93,24 @@ struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx);
 bool nio_ioas_ok(const struct nestio_ioas *ioas);
 bool nio_hwpt_ok(const struct nestio_hwpt *hwpt);
 bool nio_device_ok(const struct nestio_device *dev);
+bool nio_viommu_ok(const struct nestio_viommu *viommu);
+bool nio_vdevice_ok(const struct nestio_vdevice *vdev);
+
+/* ---- stage-1 configurations (lib/stage1.c) ---- */
+/* The kernel's form of a stage-1 config: type, and len bytes at data
+ * (pointing into buf, or at the caller's raw bytes). -EINVAL if malformed. */
+struct nio_stage1_uapi {
+	uint32_t type;
+	uint32_t len;
+	const void *data;
+	uint64_t buf[8];
+};
+int nio_stage1_to_uapi(const struct nestio_stage1 *s1, struct nio_stage1_uapi *u);
+/* the same configuration (raw: the same bytes) */
+bool nio_stage1_equal(const struct nestio_stage1 *a, const struct nestio_stage1 *b);
+/* a copy that owns its raw bytes (free with nio_stage1_release) */
+int nio_stage1_copy(struct nestio_stage1 *dst, const struct nestio_stage1 *src);
+void nio_stage1_release(struct nestio_stage1 *s1);
 int nio_page_aligned(uint64_t v);
 int nio_option(struct nestio_ctx *ctx, uint32_t object_id, uint32_t option,
 	       bool set, uint64_t *value);

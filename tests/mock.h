@@ -20,6 +20,8 @@ enum {
 	MOCK_OP_MD_CHECK_MAP = 3,
 	MOCK_OP_MOCK_DOMAIN_REPLACE = 10,
 	MOCK_OP_MOCK_DOMAIN_FLAGS = 12,
+	MOCK_OP_MD_CHECK_IOTLB = 14,
+	MOCK_OP_DEV_CHECK_CACHE = 16,
 	MOCK_OP_PASID_ATTACH = 18,
 	MOCK_OP_PASID_REPLACE = 19,
 	MOCK_OP_PASID_DETACH = 20,
@@ -36,6 +38,44 @@ enum {
 
 #define MOCK_HW_INFO_TYPE_SELFTEST 0xfeedbeefu
 #define MOCK_HW_INFO_SELFTEST_REGVAL 0xdeadbeefu
+
+/* nested hwpts: IOMMU_HWPT_DATA_SELFTEST, each with four mock IOTLB entries */
+#define MOCK_HWPT_DATA_SELFTEST 0xdeadu
+#define MOCK_IOTLB_DEFAULT 0xbadbeefu
+#define MOCK_DEV_CACHE_DEFAULT 0xbaddadu
+enum {
+	MOCK_IOTLB_ID_MAX = 3,		/* MOCK_NESTED_DOMAIN_IOTLB_ID_MAX */
+	MOCK_IOTLB_NUM = 4,
+	MOCK_CACHE_ID_MAX = 3,		/* MOCK_DEV_CACHE_ID_MAX */
+	MOCK_CACHE_NUM = 4,
+};
+struct mock_hwpt_selftest {
+	uint32_t iotlb;
+	uint32_t pagetable_type;
+};
+
+/* invalidation of a nested hwpt (IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) and
+ * of a vIOMMU (IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) */
+#define MOCK_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeefu
+#define MOCK_VIOMMU_INVALIDATE_DATA_SELFTEST 0xdeadbeefu
+#define MOCK_INVALIDATE_FLAG_ALL (1u << 0)
+struct mock_hwpt_invalidate_selftest {
+	uint32_t flags;
+	uint32_t iotlb_id;
+};
+struct mock_viommu_invalidate_selftest {
+	uint32_t flags;
+	uint32_t vdev_id;
+	uint32_t cache_id;
+};
+
+#define MOCK_VIOMMU_TYPE_SELFTEST 0xdeadbeefu
+struct mock_viommu_selftest {
+	uint32_t in_data;
+	uint32_t out_data;
+	KABI_ALIGNED_U64 out_mmap_offset;
+	KABI_ALIGNED_U64 out_mmap_length;
+};
 
 struct mock_hw_info {
 	uint32_t flags;
@@ -70,6 +110,10 @@ struct mock_cmd {
 			uint32_t pasid;
 			uint32_t pt_id;		/* hwpt_id for CHECK_HWPT */
 		} pasid;
+		struct {
+			uint32_t id;		/* iotlb_id / cache_id */
+			uint32_t value;		/* the expected entry */
+		} check_cache;
 		/* the kernel's union is larger; keep the overall size right */
 		uint8_t pad[48];
 	};

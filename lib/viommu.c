@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* nestio_viommu: the host side of a guest's virtual IOMMU, on a nest parent. */
+#include <stdlib.h>
+
+#include "internal.h"
+#include "kabi.h"
+
+struct nestio_viommu {
+	uint32_t magic;
+	int refcount;
+	struct nestio_ctx *ctx;
+	uint32_t id;
+	uint32_t type;
+	struct nestio_hwpt *parent;	/* the nest parent, pinned */
+};
+
+bool nio_viommu_ok(const struct nestio_viommu *viommu)
+{
+	return viommu && viommu->magic == NIO_MAGIC_VIOMMU;
+}
+
+NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
+				    struct nestio_hwpt *parent, uint32_t type,
+				    const struct nestio_viommu_opts *opts,
+				    struct nestio_viommu **out)
+{
+	struct kabi_viommu_alloc cmd = { .size = sizeof(cmd) };
+	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
+	struct nestio_viommu *v;
+	void *data;
+	size_t len;
+	int r;
+
+	if (!ctx || !nio_hwpt_ok(parent) || nestio_hwpt_get_ctx(parent) != ctx ||
+	    !(nestio_hwpt_get_flags(parent) & NESTIO_HWPT_NEST_PARENT) ||
+	    nestio_hwpt_is_nested(parent) || !out)
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(opts, struct nestio_viommu_opts);
+	if (r < 0)
+		return r;
+	data = NIO_OPTS_GET(opts, data, NULL);
+	len = NIO_OPTS_GET(opts, data_len, (size_t)0);
+	if ((len && !data) || len > UINT32_MAX)
+		return -EINVAL;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cmd.type = type;
+	cmd.dev_id = nestio_device_get_id(dev);
+	cmd.hwpt_id = nestio_hwpt_get_id(parent);
+	cmd.data_len = (uint32_t)len;
+	cmd.data_uptr = (uintptr_t)data;
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_VIOMMU_ALLOC, &cmd);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	v->magic = NIO_MAGIC_VIOMMU;
+	v->refcount = 1;
+	v->ctx = nio_ctx_get(ctx);
+	v->id = cmd.out_viommu_id;
+	v->type = type;
+	v->parent = nestio_hwpt_ref(parent);
+	dbg(ctx, "viommu %u (type %#x) on hwpt %u", v->id, type, cmd.hwpt_id);
+	*out = v;
+	return 0;
+}
+
+NESTIO_EXPORT struct nestio_viommu *nestio_viommu_ref(struct nestio_viommu *viommu)
+{
+	if (!nio_viommu_ok(viommu))
+		return NULL;
+	viommu->refcount++;
+	return viommu;
+}
+
+NESTIO_EXPORT struct nestio_viommu *nestio_viommu_unref(struct nestio_viommu *viommu)
+{
+	if (!nio_viommu_ok(viommu) || --viommu->refcount > 0)
+		return NULL;
+	nio_destroy_id(viommu->ctx, viommu->id);
+	nestio_hwpt_unref(viommu->parent);
+	nestio_ctx_unref(viommu->ctx);
+	viommu->magic = 0;
+	free(viommu);
+	return NULL;
+}
+
+NESTIO_EXPORT uint32_t nestio_viommu_get_id(const struct nestio_viommu *viommu)
+{
+	return nio_viommu_ok(viommu) ? viommu->id : 0;
+}
+
+NESTIO_EXPORT uint32_t nestio_viommu_get_type(const struct nestio_viommu *viommu)
+{
+	return nio_viommu_ok(viommu) ? viommu->type : 0;
+}
+
+NESTIO_EXPORT struct nestio_hwpt *nestio_viommu_get_parent(const struct nestio_viommu *viommu)
+{
+	return nio_viommu_ok(viommu) ? viommu->parent : NULL;
+}
