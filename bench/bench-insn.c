@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bench-insn OP N: call OP N times with the kernel replaced by a no-op at
+ * the ioctl seam, so that `valgrind --tool=callgrind` counts only the
+ * library's own user-space instructions. tests/vm/run bench runs it for two
+ * values of N and divides the difference, which cancels start-up.
+ * OP: map, unmap, attach (VFIO replace), invalidate (push + flush, 1 entry).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kabi.h"
+
+static int fake(int fd, unsigned long request, void *arg)
+{
+	(void)fd;
+	switch (request) {
+	case KABI_IOMMU_IOAS_ALLOC:
+		((struct kabi_ioas_alloc *)arg)->out_ioas_id = 1;
+		break;
+	case KABI_IOMMU_HWPT_ALLOC:
+		((struct kabi_hwpt_alloc *)arg)->out_hwpt_id = 2;
+		break;
+	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
+		((struct kabi_vfio_device_bind_iommufd *)arg)->out_devid = 3;
+		break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nestio_hwpt_paging_opts po = { .sz = sizeof(po),
+					      .flags = NESTIO_HWPT_NEST_PARENT };
+	struct nestio_stage1 s1 = { .type = NESTIO_STAGE1_VTD };
+	struct nestio_hwpt *h[2], *parent, *nested;
+	struct nestio_device *dev;
+	struct nestio_ioas *ioas;
+	struct nestio_ctx *ctx;
+	struct nestio_invq *q;
+	static char page[4096] __attribute__((aligned(4096)));
+	const char *op;
+	long n;
+	int fd;
+
+	if (argc != 3)
+		return 2;
+	op = argv[1];
+	n = atol(argv[2]);
+	nio_ioctl_hook = fake;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	s1.u.vtd.addr_width = 48;
+	if (nestio_ctx_new_from_fd(fd, &ctx) || nestio_ioas_new(ctx, &ioas) ||
+	    nestio_device_new_from_fd(ctx, fd, &dev) ||
+	    nestio_hwpt_new_paging(dev, ioas, NULL, &h[0]) ||
+	    nestio_hwpt_new_paging(dev, ioas, NULL, &h[1]) ||
+	    nestio_hwpt_new_paging(dev, ioas, &po, &parent) ||
+	    nestio_hwpt_new_nested(dev, parent, &s1, NULL, &nested) ||
+	    nestio_invq_new(nested, NESTIO_INV_VTD_S1, NULL, &q) ||
+	    nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, h[0]))
+		return 1;
+	for (long i = 0; i < n; i++) {
+		uint64_t iova = 0x100000;
+
+		if (!strcmp(op, "map"))
+			nestio_ioas_map(ioas, page, sizeof(page), &iova,
+					NESTIO_MAP_READ | NESTIO_MAP_WRITE |
+					NESTIO_MAP_FIXED_IOVA);
+		else if (!strcmp(op, "unmap"))
+			nestio_ioas_unmap(ioas, iova, sizeof(page), NULL);
+		else if (!strcmp(op, "attach"))
+			nestio_device_replace_hwpt(dev, NESTIO_NO_PASID, h[i & 1]);
+		else if (!strcmp(op, "invalidate")) {
+			nestio_invq_push_vtd(q, 0x1000, 1, 0);
+			nestio_invq_flush(q, NULL);
+		} else
+			return 2;
+	}
+	nestio_invq_unref(q);
+	nestio_hwpt_unref(nested);
+	nestio_hwpt_unref(parent);
+	nestio_hwpt_unref(h[0]);
+	nestio_hwpt_unref(h[1]);
+	nestio_device_unref(dev);
+	nestio_ioas_unref(ioas);
+	nestio_ctx_unref(ctx);
+	close(fd);
+	return 0;
+}
