@@ -18,6 +18,7 @@ struct nestio_hwpt {
 	struct nestio_ioas *ioas;	/* paging */
 	struct nestio_hwpt *parent;	/* nested on a nest parent */
 	struct nestio_viommu *viommu;	/* nested on a vIOMMU */
+	bool bans_ro;			/* bans read-only maps from ioas */
 };
 
 bool nio_hwpt_ok(const struct nestio_hwpt *hwpt)
@@ -72,6 +73,31 @@ static int hwpt_alloc(struct nestio_device *dev, uint32_t pt_id,
 	return 0;
 }
 
+/*
+ * A nest parent on an IOMMU with an erratum against read-only stage-2
+ * mappings (ERRATA_772415_SPR17: the kernel maps them writable) bans them
+ * from its IOAS while it lives. One GET_HW_INFO, after the kernel has
+ * taken the nest parent: a refused one costs nothing.
+ */
+static int nest_parent_errata(struct nestio_device *dev, struct nestio_hwpt *hwpt)
+{
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	const char *erratum;
+	int r;
+
+	r = nestio_device_get_hw_caps(dev, &caps);
+	if (r < 0)
+		return r;
+	erratum = nio_errata_forbid_ro(caps.errata);
+	if (!erratum)
+		return 0;
+	r = nio_ioas_forbid_ro(hwpt->ioas, erratum);
+	if (r < 0)
+		return r;
+	hwpt->bans_ro = true;
+	return 0;
+}
+
 NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
 					 struct nestio_ioas *ioas,
 					 const struct nestio_hwpt_paging_opts *opts,
@@ -99,6 +125,13 @@ NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
 	if (r < 0)
 		return r;
 	hwpt->ioas = nestio_ioas_ref(ioas);
+	if (flags & NESTIO_HWPT_NEST_PARENT) {
+		r = nest_parent_errata(dev, hwpt);
+		if (r < 0) {
+			nestio_hwpt_unref(hwpt);
+			return r;
+		}
+	}
 	*out = hwpt;
 	return 0;
 }
@@ -181,6 +214,8 @@ NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
 	if (!nio_hwpt_ok(hwpt) || --hwpt->refcount > 0)
 		return NULL;
 	nio_destroy_id(hwpt->ctx, hwpt->id);
+	if (hwpt->bans_ro)
+		nio_ioas_allow_ro(hwpt->ioas);
 	nestio_ioas_unref(hwpt->ioas);
 	nestio_hwpt_unref(hwpt->parent);
 	nestio_viommu_unref(hwpt->viommu);

@@ -10,6 +10,12 @@ struct nestio_ioas {
 	int refcount;
 	struct nestio_ctx *ctx;
 	uint32_t id;
+	/* an erratum (lib/compat.c) bans read-only mappings while ro_bans nest
+	 * parents live on this IOAS; ro_mapped: one may be here (since the
+	 * last unmap_all), so such a nest parent is refused */
+	int ro_bans;
+	const char *ro_ban_erratum;
+	bool ro_mapped;
 };
 
 bool nio_ioas_ok(const struct nestio_ioas *ioas)
@@ -72,8 +78,28 @@ NESTIO_EXPORT struct nestio_ctx *nestio_ioas_get_ctx(const struct nestio_ioas *i
 	return nio_ioas_ok(ioas) ? ioas->ctx : NULL;
 }
 
-static int map_flags_to_uapi(unsigned int flags, const uint64_t *iova,
-			     uint32_t *out)
+int nio_ioas_forbid_ro(struct nestio_ioas *ioas, const char *erratum)
+{
+	if (ioas->ro_mapped) {
+		info(ioas->ctx, "ioas %u may hold read-only mappings: no nest "
+		     "parent with erratum %s on it until nestio_ioas_unmap_all()",
+		     ioas->id, erratum);
+		return -EINVAL;
+	}
+	if (!ioas->ro_bans++)
+		ioas->ro_ban_erratum = erratum;
+	info(ioas->ctx, "ioas %u: erratum %s: read-only mappings refused while "
+	     "the nest parent lives", ioas->id, erratum);
+	return 0;
+}
+
+void nio_ioas_allow_ro(struct nestio_ioas *ioas)
+{
+	ioas->ro_bans--;
+}
+
+static int map_flags_to_uapi(const struct nestio_ioas *ioas, unsigned int flags,
+			     const uint64_t *iova, uint32_t *out)
 {
 	const unsigned int perms = NESTIO_MAP_READ | NESTIO_MAP_WRITE;
 
@@ -82,6 +108,12 @@ static int map_flags_to_uapi(unsigned int flags, const uint64_t *iova,
 		return -EINVAL;
 	if ((flags & NESTIO_MAP_FIXED_IOVA) && !nio_page_aligned(*iova))
 		return -EINVAL;
+	if (ioas->ro_bans && !(flags & NESTIO_MAP_WRITE)) {
+		info(ioas->ctx, "ioas %u: read-only mapping refused: a nest parent "
+		     "on it has erratum %s (see nestio_compat(3))", ioas->id,
+		     ioas->ro_ban_erratum);
+		return -EINVAL;
+	}
 	*out = (flags & NESTIO_MAP_READ ? KABI_IOAS_MAP_READABLE : 0) |
 	       (flags & NESTIO_MAP_WRITE ? KABI_IOAS_MAP_WRITEABLE : 0) |
 	       (flags & NESTIO_MAP_FIXED_IOVA ? KABI_IOAS_MAP_FIXED_IOVA : 0);
@@ -98,7 +130,7 @@ NESTIO_EXPORT int nestio_ioas_map(struct nestio_ioas *ioas, void *va,
 	if (!nio_ioas_ok(ioas) || !va || !length ||
 	    !nio_page_aligned((uintptr_t)va) || !nio_page_aligned(length))
 		return -EINVAL;
-	r = map_flags_to_uapi(flags, iova, &cmd.flags);
+	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.ioas_id = ioas->id;
@@ -108,6 +140,7 @@ NESTIO_EXPORT int nestio_ioas_map(struct nestio_ioas *ioas, void *va,
 	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP, &cmd);
 	if (r < 0)
 		return r;
+	ioas->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -122,7 +155,7 @@ NESTIO_EXPORT int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd,
 	if (!nio_ioas_ok(ioas) || fd < 0 || !length ||
 	    !nio_page_aligned(offset) || !nio_page_aligned(length))
 		return -EINVAL;
-	r = map_flags_to_uapi(flags, iova, &cmd.flags);
+	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.ioas_id = ioas->id;
@@ -133,6 +166,7 @@ NESTIO_EXPORT int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd,
 	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP_FILE, &cmd);
 	if (r < 0)
 		return r;
+	ioas->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -167,10 +201,15 @@ NESTIO_EXPORT int nestio_ioas_unmap(struct nestio_ioas *ioas, uint64_t iova,
 NESTIO_EXPORT int nestio_ioas_unmap_all(struct nestio_ioas *ioas,
 					uint64_t *unmapped)
 {
+	int r;
+
 	if (!nio_ioas_ok(ioas))
 		return -EINVAL;
 	/* iova 0, length U64_MAX: the uAPI's "everything" */
-	return unmap(ioas, 0, UINT64_MAX, unmapped);
+	r = unmap(ioas, 0, UINT64_MAX, unmapped);
+	if (r == 0)
+		ioas->ro_mapped = false;
+	return r;
 }
 
 NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
@@ -183,7 +222,7 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	if (!nio_ioas_ok(dst) || !nio_ioas_ok(src) || dst->ctx != src->ctx ||
 	    !length || !nio_page_aligned(length) || !nio_page_aligned(src_iova))
 		return -EINVAL;
-	r = map_flags_to_uapi(flags, dst_iova, &cmd.flags);
+	r = map_flags_to_uapi(dst, flags, dst_iova, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.dst_ioas_id = dst->id;
@@ -194,6 +233,7 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	r = nio_ioctl(dst->ctx, dst->ctx->fd, KABI_IOMMU_IOAS_COPY, &cmd);
 	if (r < 0)
 		return r;
+	dst->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
 	*dst_iova = cmd.dst_iova;
 	return 0;
 }

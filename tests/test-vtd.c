@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "edu.h"
 #include "kabi.h"
+#include "mock.h"
 #include "testutil.h"
 
 /* below the edu's default 28-bit DMA mask */
@@ -258,6 +260,179 @@ START_TEST(test_nest_parent_refused)
 }
 END_TEST
 
+/* ---- compatibility check, nesting and vIOMMU on a VT-d without NEST ---- */
+
+START_TEST(test_compat_vtd)
+{
+	struct nestio_compat want = { .sz = sizeof(want),
+				      .stage1_format = NESTIO_STAGE1_VTD };
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	char reason[256], again[256], expect[256];
+
+	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), 0);
+	memset(reason, 'x', sizeof(reason));
+	ck_assert_int_eq(nestio_device_check_compat(dev, &want, reason,
+						    sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "host IOMMU (intel-vtd) cannot nest: ECAP.NEST is clear");
+	/* the device's answer is the check over its decoded capabilities */
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, again, sizeof(again)), 0);
+	ck_assert_str_eq(reason, again);
+
+	/* Past nesting, the same capabilities lead through the other reasons
+	 * as the registers say (ECAP.NEST pretended): widths, PASID, errata. */
+	caps.caps |= NESTIO_CAP_NESTING;
+	caps.stage1_formats |= NESTIO_STAGE1_VTD;
+	ck_assert_uint_eq(caps.stage1_ia_bits, 48);	/* no CAP.FL5LP */
+	want.stage1_ia_bits = 57;
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, reason, sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "vIOMMU wants 57-bit stage-1 input, host has 48");
+	want.stage1_ia_bits = 48;
+	want.stage2_ia_bits = (uint8_t)(caps.stage2_ia_bits + 1);
+	snprintf(expect, sizeof(expect), "vIOMMU wants %u-bit stage-2 input, host has %u",
+		 caps.stage2_ia_bits + 1u, caps.stage2_ia_bits);
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, reason, sizeof(reason)), 0);
+	ck_assert_str_eq(reason, expect);
+	want.stage2_ia_bits = caps.stage2_ia_bits;
+	ck_assert_uint_eq(caps.max_pasid_log2, 0);	/* the edu has no PASID */
+	want.pasid_bits = 20;
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, reason, sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "vIOMMU wants 20-bit PASIDs, host has 0");
+	want.pasid_bits = 0;
+	/* Linux 7.2 reports ERRATA_772415_SPR17 for every VT-d */
+	ck_assert_uint_eq(caps.errata, NESTIO_ERRATA_772415_SPR17);
+	snprintf(expect, sizeof(expect), "erratum %s (%s) is present and not accepted",
+		 nestio_errata_name(caps.errata), nestio_errata_describe(caps.errata));
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, reason, sizeof(reason)), 0);
+	ck_assert_str_eq(reason, expect);
+	ck_assert_str_eq(expect, "erratum 772415-spr17 (no read-only mappings in a "
+				 "nest parent) is present and not accepted");
+	want.errata_ok = caps.errata;
+	ck_assert_int_eq(nestio_hw_caps_check(&caps, &want, reason, sizeof(reason)), 1);
+	ck_assert_str_eq(reason, "");
+	/* the real device still cannot nest, whatever is accepted */
+	ck_assert_int_eq(nestio_device_check_compat(dev, &want, NULL, 0), 0);
+}
+END_TEST
+
+/* the seam as a recorder in front of the real kernel: counts the ioctls */
+static int passthrough(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg);
+}
+
+static void record_ioctls(void)
+{
+	tu_seam_install();
+	tu_seam_answer = passthrough;
+}
+
+static const struct nestio_stage1 vtd_s1 = {
+	.type = NESTIO_STAGE1_VTD,
+	.u.vtd = { .pgtbl_addr = 0x300000, .addr_width = 48 },
+};
+
+START_TEST(test_nested_refused)
+{
+	struct nestio_hwpt_paging_opts np = { .sz = sizeof(np),
+					      .flags = NESTIO_HWPT_NEST_PARENT };
+	struct nestio_hwpt *plain = NULL, *h, *hs = (struct nestio_hwpt *)&np;
+	struct nestio_viommu *v, *vs = (struct nestio_viommu *)&np;
+	uint64_t iova = IOVA_SRC;
+
+	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, NULL, &plain), 0);
+	record_ioctls();
+	/* refused by the library before the kernel: plain is no nest parent */
+	h = hs;
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, plain, &vtd_s1, NULL, &h), -EINVAL);
+	ck_assert_ptr_eq(h, hs);
+	v = vs;
+	ck_assert_int_eq(nestio_viommu_new(dev, plain, NESTIO_VIOMMU_ARM_SMMUV3,
+					   NULL, &v), -EINVAL);
+	ck_assert_ptr_eq(v, vs);
+	ck_assert_int_eq(tu_ncalls, 0);
+	/* and no nest parent can exist here: the kernel refuses it, and a
+	 * refused one asks for no errata (one ioctl) */
+	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &np, &h), -EOPNOTSUPP);
+	ck_assert_ptr_eq(h, hs);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert_uint_eq(tu_calls[0].request, KABI_IOMMU_HWPT_ALLOC);
+	/* so the erratum the device reports bans nothing: read-only maps work */
+	ck_assert_int_eq(nestio_ioas_map(ioas, src, PAGE, &iova, NESTIO_MAP_READ |
+					 NESTIO_MAP_FIXED_IOVA), 0);
+	ck_assert_int_eq(tu_ncalls, 2);
+	tu_seam_remove();
+	nestio_hwpt_unref(plain);
+}
+END_TEST
+
+/*
+ * What the kernel itself answers the VT-d device when the library lets the
+ * call through: with a nest parent made for the kernel's mock device on the
+ * same IOAS (the mock nests), VIOMMU_ALLOC for the VT-d device reaches the
+ * intel driver, which has no vIOMMU in 7.2: EOPNOTSUPP. Nested hwpts and
+ * vDEVICEs across IOMMU instances are EINVAL from the kernel.
+ */
+START_TEST(test_viommu_kernel_refuses)
+{
+	struct nestio_hwpt_paging_opts np = { .sz = sizeof(np),
+					      .flags = NESTIO_HWPT_NEST_PARENT };
+	static const uint32_t types[] = { NESTIO_VIOMMU_ARM_SMMUV3,
+					  NESTIO_VIOMMU_TEGRA241_CMDQV,
+					  MOCK_VIOMMU_TYPE_SELFTEST };
+	struct nestio_device *mdev = NULL;
+	struct nestio_hwpt *mparent = NULL, *h, *hs = (struct nestio_hwpt *)&np;
+	struct nestio_viommu *mv = NULL, *v, *vs = (struct nestio_viommu *)&np;
+	struct nestio_vdevice *vd, *vds = (struct nestio_vdevice *)&np;
+	uint64_t iova = MOCK_APERTURE_START;	/* the mock narrows the IOAS */
+
+	ck_assert_msg(tu_have_mock(nestio_ctx_get_fd(ctx)),
+		      "the test VM's kernel has CONFIG_IOMMUFD_TEST");
+	ck_assert_int_eq(tu_mock_device(ctx, nestio_ioas_get_id(ioas), 0, &mdev), 0);
+	ck_assert_int_eq(nestio_hwpt_new_paging(mdev, ioas, &np, &mparent), 0);
+	ck_assert_int_eq(nestio_viommu_new(mdev, mparent, MOCK_VIOMMU_TYPE_SELFTEST,
+					   NULL, &mv), 0);
+	/* the mock reports no erratum: its nest parent bans no read-only map */
+	ck_assert_int_eq(nestio_ioas_map(ioas, src, PAGE, &iova, NESTIO_MAP_READ |
+					 NESTIO_MAP_FIXED_IOVA), 0);
+
+	record_ioctls();
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		tu_ncalls = 0;
+		v = vs;
+		ck_assert_int_eq(nestio_viommu_new(dev, mparent, types[i], NULL, &v),
+				 -EOPNOTSUPP);
+		ck_assert_ptr_eq(v, vs);
+		ck_assert_int_eq(tu_ncalls, 1);
+		ck_assert_uint_eq(tu_calls[0].request, KABI_IOMMU_VIOMMU_ALLOC);
+	}
+	/* a VT-d stage 1 over another driver's nest parent */
+	tu_ncalls = 0;
+	h = hs;
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, mparent, &vtd_s1, NULL, &h), -EINVAL);
+	ck_assert_ptr_eq(h, hs);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert_uint_eq(tu_calls[0].request, KABI_IOMMU_HWPT_ALLOC);
+	/* the mock's vIOMMU is not the VT-d device's IOMMU */
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(dev, mv, &vtd_s1, NULL, &h),
+			 -EINVAL);
+	ck_assert_ptr_eq(h, hs);
+	vd = vds;
+	ck_assert_int_eq(nestio_vdevice_new(mv, dev, 1, &vd), -EINVAL);
+	ck_assert_ptr_eq(vd, vds);
+	ck_assert_int_eq(tu_ncalls, 2);
+	ck_assert_uint_eq(tu_calls[0].request, KABI_IOMMU_HWPT_ALLOC);
+	ck_assert_uint_eq(tu_calls[1].request, KABI_IOMMU_VDEVICE_ALLOC);
+	tu_seam_remove();
+	/* the mock's own device is fine on it */
+	ck_assert_int_eq(nestio_vdevice_new(mv, mdev, 1, &vd), 0);
+	nestio_vdevice_unref(vd);
+	nestio_viommu_unref(mv);
+	nestio_hwpt_unref(mparent);
+	nestio_device_unref(mdev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vtd-edu");
@@ -278,6 +453,9 @@ int main(void)
 	tcase_add_test(tc, test_unmapped_dma_blocked);
 	tcase_add_test(tc, test_replace_with_hwpt);
 	tcase_add_test(tc, test_nest_parent_refused);
+	tcase_add_test(tc, test_compat_vtd);
+	tcase_add_test(tc, test_nested_refused);
+	tcase_add_test(tc, test_viommu_kernel_refuses);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
