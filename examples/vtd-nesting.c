@@ -43,6 +43,7 @@ struct backend {
 	uint32_t inv_type;
 	struct nestio_invq_opts inv_opts;
 	uint32_t scratch[2];	/* backend payload storage */
+	struct nestio_ioas *home;	/* what the mock device was created on */
 };
 
 static int fail(const char *what, int r)
@@ -305,14 +306,13 @@ static int mock_backend(struct nestio_ctx *ctx, struct backend *b)
 		.detach = mock_detach, .release = mock_release,
 	};
 	struct mock_cmd c = { .size = sizeof(c), .op = MOCK_OP_MOCK_DOMAIN_FLAGS };
-	struct nestio_ioas *tmp;
 	int r;
 
-	/* a mock device needs an IOAS to be born on */
-	r = nestio_ioas_new(ctx, &tmp);
+	/* a mock device is born attached to an IOAS: keep it until the end */
+	r = nestio_ioas_new(ctx, &b->home);
 	if (r < 0)
 		return fail("ioas", r);
-	c.id = nestio_ioas_get_id(tmp);
+	c.id = nestio_ioas_get_id(b->home);
 	c.dom.dev_flags = MOCK_FLAGS_DEVICE_PASID;
 	r = ioctl(nestio_ctx_get_fd(ctx), MOCK_CMD, &c) < 0 ? -errno : 0;
 	if (r == 0) {
@@ -320,7 +320,6 @@ static int mock_backend(struct nestio_ctx *ctx, struct backend *b)
 		r = nestio_device_new_from_id(ctx, c.dom.out_idev_id, &ops,
 					      b->scratch, &b->dev);
 	}
-	nestio_ioas_unref(tmp);	/* the IOAS stays while the mock uses it */
 	if (r < 0)
 		return fail("mock device (CONFIG_IOMMUFD_TEST?)", r);
 	printf("compat: the IOMMUFD_TEST mock stands in for a nest-capable VT-d\n");
@@ -352,6 +351,7 @@ int main(int argc, char **argv)
 		r = nesting_flow(ctx, &b);
 	}
 	nestio_device_unref(b.dev);
+	nestio_ioas_unref(b.home);
 	nestio_ctx_unref(ctx);
 	return r < 0 ? 1 : 0;
 }
