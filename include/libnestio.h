@@ -401,7 +401,7 @@ struct nestio_inv_vtd {
 };
 
 struct nestio_inv_smmuv3 {
-	uint64_t cmd[2];	/* one CMDQ command, little-endian words */
+	uint64_t cmd[2];	/* one CMDQ command: words 0 and 1, host byte order */
 };
 
 /* queue flags */

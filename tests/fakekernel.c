@@ -80,6 +80,12 @@ int fake_kernel(int fd, unsigned long request, void *arg)
 	case KABI_IOMMU_HWPT_ALLOC:
 		((struct kabi_hwpt_alloc *)arg)->out_hwpt_id = fk_next_id++;
 		break;
+	case KABI_IOMMU_VIOMMU_ALLOC:
+		((struct kabi_viommu_alloc *)arg)->out_viommu_id = fk_next_id++;
+		break;
+	case KABI_IOMMU_VDEVICE_ALLOC:
+		((struct kabi_vdevice_alloc *)arg)->out_vdevice_id = fk_next_id++;
+		break;
 	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
 		((struct kabi_vfio_device_bind_iommufd *)arg)->out_devid = fk_next_id++;
 		break;
