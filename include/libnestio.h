@@ -442,6 +442,8 @@ int nestio_invq_new_viommu(struct nestio_viommu *viommu, uint32_t type,
 struct nestio_invq *nestio_invq_ref(struct nestio_invq *q);
 struct nestio_invq *nestio_invq_unref(struct nestio_invq *q);
 int nestio_invq_push(struct nestio_invq *q, const void *entry, size_t len);
+int nestio_invq_push_many(struct nestio_invq *q, const void *entries,
+			  size_t len, uint32_t n);
 int nestio_invq_push_vtd(struct nestio_invq *q, uint64_t addr,
 			 uint64_t npages, uint32_t flags);
 int nestio_invq_push_smmuv3(struct nestio_invq *q, uint64_t cmd0, uint64_t cmd1);

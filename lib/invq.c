@@ -741,30 +741,55 @@ static int invq_flush_locked(struct nestio_invq *q,
 	return r < 0 ? r : (int)sent;
 }
 
-NESTIO_EXPORT int nestio_invq_push(struct nestio_invq *q, const void *entry,
-				   size_t len)
+/*
+ * Validate all n first (nothing is queued if one is bad), then copy in
+ * under one lock, flushing whenever the queue is full. Like write(2): the
+ * number queued, short if a flush failed after some were queued; the flush's
+ * -errno if none were.
+ */
+NESTIO_EXPORT int nestio_invq_push_many(struct nestio_invq *q,
+					const void *entries, size_t len,
+					uint32_t n)
 {
-	int r;
+	const uint8_t *p = entries;
+	uint32_t done = 0;
+	int r = 0;
 
-	if (!invq_ok(q) || !entry || len != q->entry_len)
+	if (!invq_ok(q) || (n && !entries) || len != q->entry_len ||
+	    n > INT32_MAX)
 		return -EINVAL;
-	if (q->t->check) {
-		r = q->t->check(entry);
+	for (uint32_t i = 0; q->t->check && i < n; i++) {
+		r = q->t->check(p + (size_t)i * len);
 		if (r < 0)
 			return r;
 	}
 	pthread_mutex_lock(&q->lock);
-	r = 0;
-	if (q->n == q->capacity)
-		r = invq_flush_locked(q, NULL);
-	if (r >= 0) {
-		memcpy(ent(q, q->n), entry, len);
-		q->n++;
-		q->st.pushed++;
-		r = 0;
+	while (done < n) {
+		uint32_t k = q->capacity - q->n;
+
+		if (!k) {
+			r = invq_flush_locked(q, NULL);
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (k > n - done)
+			k = n - done;
+		memcpy(ent(q, q->n), p + (size_t)done * len, (size_t)k * len);
+		q->n += k;
+		q->st.pushed += k;
+		done += k;
 	}
 	pthread_mutex_unlock(&q->lock);
-	return r;
+	return done || r >= 0 ? (int)done : r;
+}
+
+NESTIO_EXPORT int nestio_invq_push(struct nestio_invq *q, const void *entry,
+				   size_t len)
+{
+	int r = nestio_invq_push_many(q, entry, len, 1);
+
+	return r < 0 ? r : 0;
 }
 
 NESTIO_EXPORT int nestio_invq_push_vtd(struct nestio_invq *q, uint64_t addr,

@@ -373,6 +373,48 @@ START_TEST(test_full_queue_flushes)
 }
 END_TEST
 
+START_TEST(test_push_many)
+{
+	struct nestio_inv_vtd e[10];
+	struct nestio_invq *q = vtd_q(0, 4);
+
+	for (int i = 0; i < 10; i++)
+		e[i] = VTD(PG(i * 2), 1, 0);
+	/* ten into a queue of four: two full batches on the way, two left */
+	ck_assert_int_eq(nestio_invq_push_many(q, e, sizeof(e[0]), 10), 10);
+	ck_assert_int_eq(nbatch, 2);
+	expect_vtd_batch(0, e, 4);
+	expect_vtd_batch(1, &e[4], 4);
+	ck_assert_int_eq(nestio_invq_pending(q), 2);
+	ck_assert_int_eq(nestio_invq_flush(q, NULL), 2);
+	expect_vtd_batch(2, &e[8], 2);
+	ck_assert_uint_eq(stats(q).pushed, 10);
+
+	/* one malformed entry: nothing is queued, no ioctl */
+	e[5].addr |= 1;
+	EXPECT_NOIO(nestio_invq_push_many(q, e, sizeof(e[0]), 10), -EINVAL);
+	ck_assert_int_eq(nestio_invq_pending(q), 0);
+	e[5].addr &= ~1ull;
+	EXPECT_NOIO(nestio_invq_push_many(q, e, sizeof(e[0]) + 1, 1), -EINVAL);
+	EXPECT_NOIO(nestio_invq_push_many(q, NULL, sizeof(e[0]), 1), -EINVAL);
+	EXPECT_NOIO(nestio_invq_push_many(q, NULL, sizeof(e[0]), 0), 0);
+
+	/* a flush on the way fails: a short count, like write(2); what was
+	 * queued stays, less what the kernel confirmed */
+	rec_reset();
+	answers(1, &(struct answer){ .err = EINVAL, .handled = 1 });
+	ck_assert_int_eq(nestio_invq_push_many(q, e, sizeof(e[0]), 10), 4);
+	ck_assert_int_eq(nestio_invq_pending(q), 3);
+	/* the queue is full and its flush fails at once: nothing queued, the
+	 * error comes back */
+	ck_assert_int_eq(nestio_invq_push(q, &e[9], sizeof(e[9])), 0);
+	answers(1, &(struct answer){ .err = EIO, .handled = 0 });
+	ck_assert_int_eq(nestio_invq_push_many(q, &e[4], sizeof(e[0]), 6), -EIO);
+	ck_assert_int_eq(nestio_invq_pending(q), 4);
+	nestio_invq_unref(q);
+}
+END_TEST
+
 START_TEST(test_partial_completion)
 {
 	struct nestio_inv_vtd e[5];
@@ -1242,6 +1284,7 @@ int main(void)
 	tcase_add_test(tc, test_smmuv3_payload);
 	tcase_add_test(tc, test_raw_payload);
 	tcase_add_test(tc, test_full_queue_flushes);
+	tcase_add_test(tc, test_push_many);
 	tcase_add_test(tc, test_partial_completion);
 	tcase_add_test(tc, test_impossible_counts);
 	tcase_add_test(tc, test_fail_struct_sizes);
