@@ -291,11 +291,13 @@ NESTIO_EXPORT int nestio_ctx_change_process(struct nestio_ctx *ctx)
 	return nio_ioctl(ctx, ctx->fd, KABI_IOMMU_IOAS_CHANGE_PROCESS, &cmd);
 }
 
-int nio_page_aligned(uint64_t v)
-{
-	static uint64_t page;
+uint64_t nio_page_mask = 4095;
 
-	if (!page)
-		page = (uint64_t)sysconf(_SC_PAGESIZE);
-	return (v & (page - 1)) == 0;
+/* sysconf() once, at load: the alignment checks sit on every map's path */
+__attribute__((constructor)) static void nio_init_page_mask(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page > 0)
+		nio_page_mask = (uint64_t)page - 1;
 }

@@ -111,7 +111,12 @@ bool nio_stage1_equal(const struct nestio_stage1 *a, const struct nestio_stage1 
 /* a copy that owns its raw bytes (free with nio_stage1_release) */
 int nio_stage1_copy(struct nestio_stage1 *dst, const struct nestio_stage1 *src);
 void nio_stage1_release(struct nestio_stage1 *s1);
-int nio_page_aligned(uint64_t v);
+/* the page size less one, read once when the library is loaded */
+extern uint64_t nio_page_mask;
+static inline bool nio_page_aligned(uint64_t v)
+{
+	return (v & nio_page_mask) == 0;
+}
 int nio_option(struct nestio_ctx *ctx, uint32_t object_id, uint32_t option,
 	       bool set, uint64_t *value);
 
