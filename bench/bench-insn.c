@@ -4,7 +4,8 @@
  * the ioctl seam, so that `valgrind --tool=callgrind` counts only the
  * library's own user-space instructions. tests/vm/run bench runs it for two
  * values of N and divides the difference, which cancels start-up.
- * OP: map, unmap, attach (VFIO replace), invalidate (push + flush, 1 entry).
+ * OP: map, unmap, attach (VFIO replace), push (one VT-d entry, no flush),
+ * push_flush (one entry pushed and flushed: two calls).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 	struct nestio_hwpt_paging_opts po = { .sz = sizeof(po),
 					      .flags = NESTIO_HWPT_NEST_PARENT };
 	struct nestio_stage1 s1 = { .type = NESTIO_STAGE1_VTD };
+	struct nestio_invq_opts qo = { .sz = sizeof(qo), .capacity = 4096 };
 	struct nestio_hwpt *h[2], *parent, *nested;
 	struct nestio_device *dev;
 	struct nestio_ioas *ioas;
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
 		return 2;
 	op = argv[1];
 	n = atol(argv[2]);
+	if (n <= 0 || n >= 4096)
+		return 2;
 	nio_ioctl_hook = fake;
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	s1.u.vtd.addr_width = 48;
@@ -60,25 +64,35 @@ int main(int argc, char **argv)
 	    nestio_hwpt_new_paging(dev, ioas, NULL, &h[1]) ||
 	    nestio_hwpt_new_paging(dev, ioas, &po, &parent) ||
 	    nestio_hwpt_new_nested(dev, parent, &s1, NULL, &nested) ||
-	    nestio_invq_new(nested, NESTIO_INV_VTD_S1, NULL, &q) ||
+	    nestio_invq_new(nested, NESTIO_INV_VTD_S1, &qo, &q) ||
 	    nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, h[0]))
 		return 1;
-	for (long i = 0; i < n; i++) {
-		uint64_t iova = 0x100000;
+	/* the op is decided once: the loop holds nothing but the calls */
+	if (!strcmp(op, "map")) {
+		for (long i = 0; i < n; i++) {
+			uint64_t iova = 0x100000;
 
-		if (!strcmp(op, "map"))
 			nestio_ioas_map(ioas, page, sizeof(page), &iova,
 					NESTIO_MAP_READ | NESTIO_MAP_WRITE |
 					NESTIO_MAP_FIXED_IOVA);
-		else if (!strcmp(op, "unmap"))
-			nestio_ioas_unmap(ioas, iova, sizeof(page), NULL);
-		else if (!strcmp(op, "attach"))
+		}
+	} else if (!strcmp(op, "unmap")) {
+		for (long i = 0; i < n; i++)
+			nestio_ioas_unmap(ioas, 0x100000, sizeof(page), NULL);
+	} else if (!strcmp(op, "attach")) {
+		for (long i = 0; i < n; i++)
 			nestio_device_replace_hwpt(dev, NESTIO_NO_PASID, h[i & 1]);
-		else if (!strcmp(op, "invalidate")) {
+	} else if (!strcmp(op, "push")) {
+		/* n < the capacity: no flush happens */
+		for (long i = 0; i < n; i++)
+			nestio_invq_push_vtd(q, 0x1000, 1, 0);
+	} else if (!strcmp(op, "push_flush")) {
+		for (long i = 0; i < n; i++) {
 			nestio_invq_push_vtd(q, 0x1000, 1, 0);
 			nestio_invq_flush(q, NULL);
-		} else
-			return 2;
+		}
+	} else {
+		return 2;
 	}
 	nestio_invq_unref(q);
 	nestio_hwpt_unref(nested);
