@@ -359,25 +359,14 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 			 enum attach_op op)
 {
 	struct attachment *slot, *tmp, old = { 0 };
-	struct nestio_ctx *tctx;
+	const struct nio_obj *t;
 	uint32_t pt_id;
 	int r;
 
-	if (!nio_device_ok(dev) || !pasid_ok(pasid))
+	t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS) : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
+	if (!nio_device_ok(dev) || !pasid_ok(pasid) || !t || t->ctx != dev->ctx)
 		return -EINVAL;
-	if (ioas) {
-		if (!nio_ioas_ok(ioas))
-			return -EINVAL;
-		tctx = nestio_ioas_get_ctx(ioas);
-		pt_id = nestio_ioas_get_id(ioas);
-	} else {
-		if (!nio_hwpt_ok(hwpt))
-			return -EINVAL;
-		tctx = nestio_hwpt_get_ctx(hwpt);
-		pt_id = nestio_hwpt_get_id(hwpt);
-	}
-	if (tctx != dev->ctx)
-		return -EINVAL;
+	pt_id = t->id;
 	slot = find_slot(dev, pasid);
 	if (op == OP_ATTACH && slot)
 		return -EBUSY;
@@ -405,10 +394,13 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 		old = *slot;
 	}
 	/* pin the new target before unpinning the old: they may be one */
-	slot->ioas = ioas ? nestio_ioas_ref(ioas) : NULL;
-	slot->hwpt = hwpt ? nestio_hwpt_ref(hwpt) : NULL;
-	nestio_ioas_unref(old.ioas);
-	nestio_hwpt_unref(old.hwpt);
+	nio_obj_pin(t);
+	slot->ioas = ioas;
+	slot->hwpt = hwpt;
+	if (old.ioas)
+		nestio_ioas_unref(old.ioas);
+	if (old.hwpt)
+		nestio_hwpt_unref(old.hwpt);
 	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
 	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, pt_id);
 	return 0;

@@ -9,10 +9,7 @@
 #include "kabi.h"
 
 struct nestio_hwpt {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
-	uint32_t id;
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
 	unsigned int flags;		/* NESTIO_HWPT_* */
 	/* what it is built on, pinned: exactly one is set */
 	struct nestio_ioas *ioas;	/* paging */
@@ -21,10 +18,6 @@ struct nestio_hwpt {
 	bool bans_ro;			/* bans read-only maps from ioas */
 };
 
-bool nio_hwpt_ok(const struct nestio_hwpt *hwpt)
-{
-	return hwpt && hwpt->magic == NIO_MAGIC_HWPT;
-}
 
 static uint32_t hwpt_flags_to_uapi(unsigned int flags)
 {
@@ -62,12 +55,12 @@ static int hwpt_alloc(struct nestio_device *dev, uint32_t pt_id,
 		free(hwpt);
 		return r;
 	}
-	hwpt->magic = NIO_MAGIC_HWPT;
-	hwpt->refcount = 1;
-	hwpt->ctx = nio_ctx_get(ctx);
-	hwpt->id = cmd.out_hwpt_id;
+	hwpt->obj.magic = NIO_MAGIC_HWPT;
+	hwpt->obj.refcount = 1;
+	hwpt->obj.ctx = nio_ctx_get(ctx);
+	hwpt->obj.id = cmd.out_hwpt_id;
 	hwpt->flags = flags;
-	dbg(ctx, "hwpt %u on pt %u (flags %#x, data type %u)", hwpt->id, pt_id,
+	dbg(ctx, "hwpt %u on pt %u (flags %#x, data type %u)", hwpt->obj.id, pt_id,
 	    flags, cmd.data_type);
 	*out = hwpt;
 	return 0;
@@ -169,10 +162,10 @@ NESTIO_EXPORT int nestio_hwpt_new_nested(struct nestio_device *dev,
 	struct nestio_hwpt *hwpt;
 	int r;
 
-	if (!ctx || !nio_hwpt_ok(parent) || parent->ctx != ctx || !out ||
+	if (!ctx || !nio_hwpt_ok(parent) || parent->obj.ctx != ctx || !out ||
 	    !(parent->flags & NESTIO_HWPT_NEST_PARENT))
 		return -EINVAL;
-	r = new_nested(dev, parent->id, s1, opts, &hwpt);
+	r = new_nested(dev, parent->obj.id, s1, opts, &hwpt);
 	if (r < 0)
 		return r;
 	hwpt->parent = nestio_hwpt_ref(parent);
@@ -205,29 +198,29 @@ NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_ref(struct nestio_hwpt *hwpt)
 {
 	if (!nio_hwpt_ok(hwpt))
 		return NULL;
-	hwpt->refcount++;
+	hwpt->obj.refcount++;
 	return hwpt;
 }
 
 NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
 {
-	if (!nio_hwpt_ok(hwpt) || --hwpt->refcount > 0)
+	if (!nio_hwpt_ok(hwpt) || --hwpt->obj.refcount > 0)
 		return NULL;
-	nio_destroy_id(hwpt->ctx, hwpt->id);
+	nio_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (hwpt->bans_ro)
 		nio_ioas_allow_ro(hwpt->ioas);
 	nestio_ioas_unref(hwpt->ioas);
 	nestio_hwpt_unref(hwpt->parent);
 	nestio_viommu_unref(hwpt->viommu);
-	nestio_ctx_unref(hwpt->ctx);
-	hwpt->magic = 0;
+	nestio_ctx_unref(hwpt->obj.ctx);
+	hwpt->obj.magic = 0;
 	free(hwpt);
 	return NULL;
 }
 
 NESTIO_EXPORT uint32_t nestio_hwpt_get_id(const struct nestio_hwpt *hwpt)
 {
-	return nio_hwpt_ok(hwpt) ? hwpt->id : 0;
+	return nio_hwpt_ok(hwpt) ? hwpt->obj.id : 0;
 }
 
 NESTIO_EXPORT unsigned int nestio_hwpt_get_flags(const struct nestio_hwpt *hwpt)
@@ -237,7 +230,7 @@ NESTIO_EXPORT unsigned int nestio_hwpt_get_flags(const struct nestio_hwpt *hwpt)
 
 NESTIO_EXPORT struct nestio_ctx *nestio_hwpt_get_ctx(const struct nestio_hwpt *hwpt)
 {
-	return nio_hwpt_ok(hwpt) ? hwpt->ctx : NULL;
+	return nio_hwpt_ok(hwpt) ? hwpt->obj.ctx : NULL;
 }
 
 /* The IOAS behind the hwpt's stage 2: its own, or its parent's. */

@@ -90,11 +90,51 @@ int nio_opts_check(const void *opts, size_t user_sz, size_t our_sz);
 
 /* shared by objects */
 struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx);
-bool nio_ioas_ok(const struct nestio_ioas *ioas);
-bool nio_hwpt_ok(const struct nestio_hwpt *hwpt);
 bool nio_device_ok(const struct nestio_device *dev);
-bool nio_viommu_ok(const struct nestio_viommu *viommu);
-bool nio_vdevice_ok(const struct nestio_vdevice *vdev);
+
+/*
+ * The head of every object that stands for one kernel object by id (ioas,
+ * hwpt, vIOMMU, vDEVICE): its first member, so that the checks and a pin
+ * are inline wherever they are needed (attach is on a VMM's hot path).
+ */
+struct nio_obj {
+	uint32_t magic;
+	int refcount;
+	struct nestio_ctx *ctx;	/* pinned */
+	uint32_t id;		/* the kernel's object id */
+};
+
+static inline const struct nio_obj *nio_obj_of(const void *p, uint32_t magic)
+{
+	const struct nio_obj *o = p;
+
+	return o && o->magic == magic ? o : NULL;
+}
+
+static inline void nio_obj_pin(const void *p)
+{
+	((struct nio_obj *)(uintptr_t)p)->refcount++;
+}
+
+static inline bool nio_ioas_ok(const struct nestio_ioas *ioas)
+{
+	return nio_obj_of(ioas, NIO_MAGIC_IOAS);
+}
+
+static inline bool nio_hwpt_ok(const struct nestio_hwpt *hwpt)
+{
+	return nio_obj_of(hwpt, NIO_MAGIC_HWPT);
+}
+
+static inline bool nio_viommu_ok(const struct nestio_viommu *viommu)
+{
+	return nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
+}
+
+static inline bool nio_vdevice_ok(const struct nestio_vdevice *vdev)
+{
+	return nio_obj_of(vdev, NIO_MAGIC_VDEVICE);
+}
 
 /* ---- stage-1 configurations (lib/stage1.c) ---- */
 /* The kernel's form of a stage-1 config: type, and len bytes at data

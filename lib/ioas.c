@@ -6,10 +6,7 @@
 #include "kabi.h"
 
 struct nestio_ioas {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
-	uint32_t id;
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
 	/* an erratum (lib/compat.c) bans read-only mappings while ro_bans nest
 	 * parents live on this IOAS; ro_mapped: one may be here (since the
 	 * last unmap_all), so such a nest parent is refused */
@@ -18,10 +15,6 @@ struct nestio_ioas {
 	bool ro_mapped;
 };
 
-bool nio_ioas_ok(const struct nestio_ioas *ioas)
-{
-	return ioas && ioas->magic == NIO_MAGIC_IOAS;
-}
 
 NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
 				  struct nestio_ioas **out)
@@ -40,11 +33,11 @@ NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
 		free(ioas);
 		return r;
 	}
-	ioas->magic = NIO_MAGIC_IOAS;
-	ioas->refcount = 1;
-	ioas->ctx = nio_ctx_get(ctx);
-	ioas->id = cmd.out_ioas_id;
-	dbg(ctx, "ioas %u", ioas->id);
+	ioas->obj.magic = NIO_MAGIC_IOAS;
+	ioas->obj.refcount = 1;
+	ioas->obj.ctx = nio_ctx_get(ctx);
+	ioas->obj.id = cmd.out_ioas_id;
+	dbg(ctx, "ioas %u", ioas->obj.id);
 	*out = ioas;
 	return 0;
 }
@@ -53,43 +46,43 @@ NESTIO_EXPORT struct nestio_ioas *nestio_ioas_ref(struct nestio_ioas *ioas)
 {
 	if (!nio_ioas_ok(ioas))
 		return NULL;
-	ioas->refcount++;
+	ioas->obj.refcount++;
 	return ioas;
 }
 
 NESTIO_EXPORT struct nestio_ioas *nestio_ioas_unref(struct nestio_ioas *ioas)
 {
-	if (!nio_ioas_ok(ioas) || --ioas->refcount > 0)
+	if (!nio_ioas_ok(ioas) || --ioas->obj.refcount > 0)
 		return NULL;
-	nio_destroy_id(ioas->ctx, ioas->id);
-	nestio_ctx_unref(ioas->ctx);
-	ioas->magic = 0;
+	nio_destroy_id(ioas->obj.ctx, ioas->obj.id);
+	nestio_ctx_unref(ioas->obj.ctx);
+	ioas->obj.magic = 0;
 	free(ioas);
 	return NULL;
 }
 
 NESTIO_EXPORT uint32_t nestio_ioas_get_id(const struct nestio_ioas *ioas)
 {
-	return nio_ioas_ok(ioas) ? ioas->id : 0;
+	return nio_ioas_ok(ioas) ? ioas->obj.id : 0;
 }
 
 NESTIO_EXPORT struct nestio_ctx *nestio_ioas_get_ctx(const struct nestio_ioas *ioas)
 {
-	return nio_ioas_ok(ioas) ? ioas->ctx : NULL;
+	return nio_ioas_ok(ioas) ? ioas->obj.ctx : NULL;
 }
 
 int nio_ioas_forbid_ro(struct nestio_ioas *ioas, const char *erratum)
 {
 	if (ioas->ro_mapped) {
-		info(ioas->ctx, "ioas %u may hold read-only mappings: no nest "
+		info(ioas->obj.ctx, "ioas %u may hold read-only mappings: no nest "
 		     "parent with erratum %s on it until nestio_ioas_unmap_all()",
-		     ioas->id, erratum);
+		     ioas->obj.id, erratum);
 		return -EINVAL;
 	}
 	if (!ioas->ro_bans++)
 		ioas->ro_ban_erratum = erratum;
-	info(ioas->ctx, "ioas %u: erratum %s: read-only mappings refused while "
-	     "the nest parent lives", ioas->id, erratum);
+	info(ioas->obj.ctx, "ioas %u: erratum %s: read-only mappings refused while "
+	     "the nest parent lives", ioas->obj.id, erratum);
 	return 0;
 }
 
@@ -109,8 +102,8 @@ static int map_flags_to_uapi(const struct nestio_ioas *ioas, unsigned int flags,
 	if ((flags & NESTIO_MAP_FIXED_IOVA) && !nio_page_aligned(*iova))
 		return -EINVAL;
 	if (ioas->ro_bans && !(flags & NESTIO_MAP_WRITE)) {
-		info(ioas->ctx, "ioas %u: read-only mapping refused: a nest parent "
-		     "on it has erratum %s (see nestio_compat(3))", ioas->id,
+		info(ioas->obj.ctx, "ioas %u: read-only mapping refused: a nest parent "
+		     "on it has erratum %s (see nestio_compat(3))", ioas->obj.id,
 		     ioas->ro_ban_erratum);
 		return -EINVAL;
 	}
@@ -133,11 +126,11 @@ NESTIO_EXPORT int nestio_ioas_map(struct nestio_ioas *ioas, void *va,
 	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
 	if (r < 0)
 		return r;
-	cmd.ioas_id = ioas->id;
+	cmd.ioas_id = ioas->obj.id;
 	cmd.user_va = (uintptr_t)va;
 	cmd.length = length;
 	cmd.iova = flags & NESTIO_MAP_FIXED_IOVA ? *iova : 0;
-	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP, &cmd);
+	r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd, KABI_IOMMU_IOAS_MAP, &cmd);
 	if (r < 0)
 		return r;
 	ioas->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
@@ -158,12 +151,12 @@ NESTIO_EXPORT int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd,
 	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
 	if (r < 0)
 		return r;
-	cmd.ioas_id = ioas->id;
+	cmd.ioas_id = ioas->obj.id;
 	cmd.fd = fd;
 	cmd.start = offset;
 	cmd.length = length;
 	cmd.iova = flags & NESTIO_MAP_FIXED_IOVA ? *iova : 0;
-	r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_MAP_FILE, &cmd);
+	r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd, KABI_IOMMU_IOAS_MAP_FILE, &cmd);
 	if (r < 0)
 		return r;
 	ioas->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
@@ -176,11 +169,11 @@ static int unmap(struct nestio_ioas *ioas, uint64_t iova, uint64_t length,
 {
 	struct kabi_ioas_unmap cmd = {
 		.size = sizeof(cmd),
-		.ioas_id = ioas->id,
+		.ioas_id = ioas->obj.id,
 		.iova = iova,
 		.length = length,
 	};
-	int r = nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_UNMAP, &cmd);
+	int r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd, KABI_IOMMU_IOAS_UNMAP, &cmd);
 
 	if (r < 0)
 		return r;
@@ -219,18 +212,18 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	struct kabi_ioas_copy cmd = { .size = sizeof(cmd) };
 	int r;
 
-	if (!nio_ioas_ok(dst) || !nio_ioas_ok(src) || dst->ctx != src->ctx ||
+	if (!nio_ioas_ok(dst) || !nio_ioas_ok(src) || dst->obj.ctx != src->obj.ctx ||
 	    !length || !nio_page_aligned(length) || !nio_page_aligned(src_iova))
 		return -EINVAL;
 	r = map_flags_to_uapi(dst, flags, dst_iova, &cmd.flags);
 	if (r < 0)
 		return r;
-	cmd.dst_ioas_id = dst->id;
-	cmd.src_ioas_id = src->id;
+	cmd.dst_ioas_id = dst->obj.id;
+	cmd.src_ioas_id = src->obj.id;
 	cmd.length = length;
 	cmd.dst_iova = flags & NESTIO_MAP_FIXED_IOVA ? *dst_iova : 0;
 	cmd.src_iova = src_iova;
-	r = nio_ioctl(dst->ctx, dst->ctx->fd, KABI_IOMMU_IOAS_COPY, &cmd);
+	r = nio_ioctl(dst->obj.ctx, dst->obj.ctx->fd, KABI_IOMMU_IOAS_COPY, &cmd);
 	if (r < 0)
 		return r;
 	dst->ro_mapped |= !(flags & NESTIO_MAP_WRITE);
@@ -266,11 +259,11 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 		buf = tmp;
 		cmd = (struct kabi_ioas_iova_ranges){
 			.size = sizeof(cmd),
-			.ioas_id = ioas->id,
+			.ioas_id = ioas->obj.id,
 			.num_iovas = cap,
 			.allowed_iovas = (uintptr_t)buf,
 		};
-		r = nio_ioctl(ioas->ctx, ioas->ctx->fd,
+		r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd,
 			      KABI_IOMMU_IOAS_IOVA_RANGES, &cmd);
 		if (r == -EMSGSIZE && cmd.num_iovas > cap) {
 			cap = cmd.num_iovas;
@@ -304,10 +297,10 @@ NESTIO_EXPORT int nestio_ioas_allow_iovas(struct nestio_ioas *ioas,
 	for (size_t i = 0; i < nr; i++)
 		if (ranges[i].last < ranges[i].start)
 			return -EINVAL;
-	cmd.ioas_id = ioas->id;
+	cmd.ioas_id = ioas->obj.id;
 	cmd.num_iovas = (uint32_t)nr;
 	cmd.allowed_iovas = (uintptr_t)ranges;
-	return nio_ioctl(ioas->ctx, ioas->ctx->fd, KABI_IOMMU_IOAS_ALLOW_IOVAS,
+	return nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd, KABI_IOMMU_IOAS_ALLOW_IOVAS,
 			 &cmd);
 }
 
@@ -317,7 +310,7 @@ NESTIO_EXPORT int nestio_ioas_get_option(struct nestio_ioas *ioas,
 {
 	if (!nio_ioas_ok(ioas) || !value || option != NESTIO_OPTION_HUGE_PAGES)
 		return -EINVAL;
-	return nio_option(ioas->ctx, ioas->id, KABI_OPTION_HUGE_PAGES, false,
+	return nio_option(ioas->obj.ctx, ioas->obj.id, KABI_OPTION_HUGE_PAGES, false,
 			  value);
 }
 
@@ -328,6 +321,6 @@ NESTIO_EXPORT int nestio_ioas_set_option(struct nestio_ioas *ioas,
 	if (!nio_ioas_ok(ioas) || option != NESTIO_OPTION_HUGE_PAGES ||
 	    value > 1)
 		return -EINVAL;
-	return nio_option(ioas->ctx, ioas->id, KABI_OPTION_HUGE_PAGES, true,
+	return nio_option(ioas->obj.ctx, ioas->obj.id, KABI_OPTION_HUGE_PAGES, true,
 			  &value);
 }

@@ -6,19 +6,12 @@
 #include "kabi.h"
 
 struct nestio_vdevice {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
-	uint32_t id;
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
 	uint64_t virt_id;
 	struct nestio_viommu *viommu;	/* pinned */
 	struct nestio_device *dev;	/* pinned */
 };
 
-bool nio_vdevice_ok(const struct nestio_vdevice *vdev)
-{
-	return vdev && vdev->magic == NIO_MAGIC_VDEVICE;
-}
 
 NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 				     struct nestio_device *dev,
@@ -44,14 +37,14 @@ NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 		free(v);
 		return r;
 	}
-	v->magic = NIO_MAGIC_VDEVICE;
-	v->refcount = 1;
-	v->ctx = nio_ctx_get(ctx);
-	v->id = cmd.out_vdevice_id;
+	v->obj.magic = NIO_MAGIC_VDEVICE;
+	v->obj.refcount = 1;
+	v->obj.ctx = nio_ctx_get(ctx);
+	v->obj.id = cmd.out_vdevice_id;
 	v->virt_id = virt_id;
 	v->viommu = nestio_viommu_ref(viommu);
 	v->dev = nestio_device_ref(dev);
-	dbg(ctx, "vdevice %u: dev_id %u is %#llx on viommu %u", v->id,
+	dbg(ctx, "vdevice %u: dev_id %u is %#llx on viommu %u", v->obj.id,
 	    cmd.dev_id, (unsigned long long)virt_id, cmd.viommu_id);
 	*out = v;
 	return 0;
@@ -61,26 +54,26 @@ NESTIO_EXPORT struct nestio_vdevice *nestio_vdevice_ref(struct nestio_vdevice *v
 {
 	if (!nio_vdevice_ok(vdev))
 		return NULL;
-	vdev->refcount++;
+	vdev->obj.refcount++;
 	return vdev;
 }
 
 NESTIO_EXPORT struct nestio_vdevice *nestio_vdevice_unref(struct nestio_vdevice *vdev)
 {
-	if (!nio_vdevice_ok(vdev) || --vdev->refcount > 0)
+	if (!nio_vdevice_ok(vdev) || --vdev->obj.refcount > 0)
 		return NULL;
-	nio_destroy_id(vdev->ctx, vdev->id);
+	nio_destroy_id(vdev->obj.ctx, vdev->obj.id);
 	nestio_viommu_unref(vdev->viommu);
 	nestio_device_unref(vdev->dev);
-	nestio_ctx_unref(vdev->ctx);
-	vdev->magic = 0;
+	nestio_ctx_unref(vdev->obj.ctx);
+	vdev->obj.magic = 0;
 	free(vdev);
 	return NULL;
 }
 
 NESTIO_EXPORT uint32_t nestio_vdevice_get_id(const struct nestio_vdevice *vdev)
 {
-	return nio_vdevice_ok(vdev) ? vdev->id : 0;
+	return nio_vdevice_ok(vdev) ? vdev->obj.id : 0;
 }
 
 NESTIO_EXPORT uint64_t nestio_vdevice_get_virt_id(const struct nestio_vdevice *vdev)

@@ -6,18 +6,11 @@
 #include "kabi.h"
 
 struct nestio_viommu {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
-	uint32_t id;
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
 	uint32_t type;
 	struct nestio_hwpt *parent;	/* the nest parent, pinned */
 };
 
-bool nio_viommu_ok(const struct nestio_viommu *viommu)
-{
-	return viommu && viommu->magic == NIO_MAGIC_VIOMMU;
-}
 
 NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
 				    struct nestio_hwpt *parent, uint32_t type,
@@ -55,13 +48,13 @@ NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
 		free(v);
 		return r;
 	}
-	v->magic = NIO_MAGIC_VIOMMU;
-	v->refcount = 1;
-	v->ctx = nio_ctx_get(ctx);
-	v->id = cmd.out_viommu_id;
+	v->obj.magic = NIO_MAGIC_VIOMMU;
+	v->obj.refcount = 1;
+	v->obj.ctx = nio_ctx_get(ctx);
+	v->obj.id = cmd.out_viommu_id;
 	v->type = type;
 	v->parent = nestio_hwpt_ref(parent);
-	dbg(ctx, "viommu %u (type %#x) on hwpt %u", v->id, type, cmd.hwpt_id);
+	dbg(ctx, "viommu %u (type %#x) on hwpt %u", v->obj.id, type, cmd.hwpt_id);
 	*out = v;
 	return 0;
 }
@@ -70,25 +63,25 @@ NESTIO_EXPORT struct nestio_viommu *nestio_viommu_ref(struct nestio_viommu *viom
 {
 	if (!nio_viommu_ok(viommu))
 		return NULL;
-	viommu->refcount++;
+	viommu->obj.refcount++;
 	return viommu;
 }
 
 NESTIO_EXPORT struct nestio_viommu *nestio_viommu_unref(struct nestio_viommu *viommu)
 {
-	if (!nio_viommu_ok(viommu) || --viommu->refcount > 0)
+	if (!nio_viommu_ok(viommu) || --viommu->obj.refcount > 0)
 		return NULL;
-	nio_destroy_id(viommu->ctx, viommu->id);
+	nio_destroy_id(viommu->obj.ctx, viommu->obj.id);
 	nestio_hwpt_unref(viommu->parent);
-	nestio_ctx_unref(viommu->ctx);
-	viommu->magic = 0;
+	nestio_ctx_unref(viommu->obj.ctx);
+	viommu->obj.magic = 0;
 	free(viommu);
 	return NULL;
 }
 
 NESTIO_EXPORT uint32_t nestio_viommu_get_id(const struct nestio_viommu *viommu)
 {
-	return nio_viommu_ok(viommu) ? viommu->id : 0;
+	return nio_viommu_ok(viommu) ? viommu->obj.id : 0;
 }
 
 NESTIO_EXPORT uint32_t nestio_viommu_get_type(const struct nestio_viommu *viommu)
