@@ -44,7 +44,8 @@ struct nestio_invq {
 	pthread_mutex_t lock;		/* everything below */
 	uint32_t n;			/* pending entries */
 	uint8_t *ents;			/* capacity entries as pushed, in order */
-	uint8_t *kbuf;			/* one batch in the kernel's form */
+	uint8_t *kbuf;			/* one batch in the kernel's form,
+					 * if that is not how it is pushed */
 	void *scratch;			/* the coalescer's working space */
 	struct nestio_invq_stats st;
 };
@@ -65,7 +66,8 @@ struct invq_type {
 	uint32_t data_type;		/* the kernel's data type (not raw) */
 	/* a pushed entry: 0 or -EINVAL (NULL: anything goes) */
 	int (*check)(const void *e);
-	/* one entry to the kernel's layout */
+	/* one entry to the kernel's layout; NULL: it is the kernel's layout,
+	 * and a batch goes to the kernel straight from the queue */
 	void (*to_kabi)(void *k, const void *e, size_t len);
 	/*
 	 * Coalescing (NULL: none). barrier(): nothing moves or merges across
@@ -119,17 +121,18 @@ static int vtd_check(const void *p)
 	return 0;
 }
 
-static void vtd_to_kabi(void *k, const void *p, size_t len)
-{
-	struct kabi_hwpt_vtd_s1_invalidate out = { 0 };
-	struct nestio_inv_vtd e;
-
-	memcpy(&e, p, sizeof(e));
-	out.addr = e.addr;
-	out.npages = e.npages;
-	out.flags = e.flags & NESTIO_INV_VTD_LEAF ? KABI_VTD_INV_FLAGS_LEAF : 0;
-	memcpy(k, &out, sizeof(out));
-}
+/*
+ * A checked VT-d entry (flags only LEAF, reserved 0) is byte for byte the
+ * kernel's struct: the queue sends it as it is, no conversion per entry.
+ */
+_Static_assert(sizeof(struct nestio_inv_vtd) ==
+		       sizeof(struct kabi_hwpt_vtd_s1_invalidate) &&
+	       offsetof(struct nestio_inv_vtd, npages) ==
+		       offsetof(struct kabi_hwpt_vtd_s1_invalidate, npages) &&
+	       offsetof(struct nestio_inv_vtd, flags) ==
+		       offsetof(struct kabi_hwpt_vtd_s1_invalidate, flags) &&
+	       NESTIO_INV_VTD_LEAF == KABI_VTD_INV_FLAGS_LEAF,
+	       "struct nestio_inv_vtd is the kernel's layout");
 
 /* one entry, or a merged run of them, in pages (last inclusive) */
 struct vtd_item {
@@ -284,7 +287,9 @@ static const struct smmu_rule *smmu_rule(const void *p)
 	return &smmu_rules[smmu_opcode_kind[e.cmd[0] & 0xff]];
 }
 
-static void smmu_to_kabi(void *k, const void *p, size_t len)
+/* host-order words to the kernel's little-endian ones (a copy on LE hosts,
+ * where the type table sends entries as they are) */
+static void __attribute__((unused)) smmu_to_kabi(void *k, const void *p, size_t len)
 {
 	struct kabi_viommu_arm_smmuv3_invalidate out;
 	struct nestio_inv_smmuv3 e;
@@ -409,11 +414,6 @@ static uint32_t smmu_coalesce(void *scratch, uint8_t *seg, uint32_t n)
 
 /* ------------------------------------------------------------------- raw */
 
-static void raw_to_kabi(void *k, const void *e, size_t len)
-{
-	memcpy(k, e, len);
-}
-
 static const struct invq_type invq_types[] = {
 	{
 		.type = NESTIO_INV_VTD_S1,
@@ -424,7 +424,7 @@ static const struct invq_type invq_types[] = {
 		.kabi_len = sizeof(struct kabi_hwpt_vtd_s1_invalidate),
 		.data_type = KABI_HWPT_INVALIDATE_DATA_VTD_S1,
 		.check = vtd_check,
-		.to_kabi = vtd_to_kabi,
+		.to_kabi = NULL,	/* the kernel's layout */
 		.coalesce = vtd_coalesce,
 		.scratch = 2 * sizeof(struct vtd_item),
 	},
@@ -436,7 +436,11 @@ static const struct invq_type invq_types[] = {
 		.entry_len = sizeof(struct nestio_inv_smmuv3),
 		.kabi_len = sizeof(struct kabi_viommu_arm_smmuv3_invalidate),
 		.data_type = KABI_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+		.to_kabi = NULL,	/* the kernel's layout */
+#else
 		.to_kabi = smmu_to_kabi,
+#endif
 		.barrier = smmu_barrier,
 		.coalesce = smmu_coalesce,
 		.scratch = sizeof(struct smmu_scratch) + sizeof(struct smmu_key),
@@ -448,7 +452,7 @@ static const struct invq_type invq_types[] = {
 		.on = INVQ_ON_HWPT | INVQ_ON_VIOMMU,
 		.flags = NESTIO_INVQ_COALESCE,	/* accepted; nothing to merge */
 		.raw = true,
-		.to_kabi = raw_to_kabi,
+		.to_kabi = NULL,	/* the caller's bytes are the kernel's */
 	},
 };
 
@@ -527,10 +531,11 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 	if (q->flags & ~t->flags || q->capacity > INVQ_MAX_CAPACITY)
 		goto inval;
 	q->ents = malloc((size_t)q->capacity * q->entry_len);
-	q->kbuf = malloc((size_t)q->capacity * q->kabi_len);
+	if (t->to_kabi)
+		q->kbuf = malloc((size_t)q->capacity * q->kabi_len);
 	if (q->flags & NESTIO_INVQ_COALESCE && t->coalesce)
 		q->scratch = malloc(((size_t)q->capacity + 1) * t->scratch);
-	if (!q->ents || !q->kbuf ||
+	if (!q->ents || (t->to_kabi && !q->kbuf) ||
 	    (q->flags & NESTIO_INVQ_COALESCE && t->coalesce && !q->scratch)) {
 		invq_free(q);
 		return -ENOMEM;
@@ -671,16 +676,19 @@ static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
 	struct kabi_hwpt_invalidate cmd = {
 		.size = sizeof(cmd),
 		.hwpt_id = q->target_id,
-		.data_uptr = (uintptr_t)q->kbuf,
+		.data_uptr = (uintptr_t)ent(q, pos),
 		.data_type = q->data_type,
 		.entry_len = q->kabi_len,
 		.entry_num = num,
 	};
 	int r;
 
-	for (uint32_t i = 0; i < num; i++)
-		q->t->to_kabi(q->kbuf + (size_t)i * q->kabi_len, ent(q, pos + i),
-			      q->entry_len);
+	if (q->t->to_kabi) {
+		for (uint32_t i = 0; i < num; i++)
+			q->t->to_kabi(q->kbuf + (size_t)i * q->kabi_len,
+				      ent(q, pos + i), q->entry_len);
+		cmd.data_uptr = (uintptr_t)q->kbuf;
+	}
 	r = nio_ioctl(q->ctx, q->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &cmd);
 	q->st.ioctls++;
 	if (r >= 0 && cmd.entry_num == num) {
