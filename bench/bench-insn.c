@@ -4,7 +4,8 @@
  * the ioctl seam, so that `valgrind --tool=callgrind` counts only the
  * library's own user-space instructions. tests/vm/run bench runs it for two
  * values of N and divides the difference, which cancels start-up.
- * OP: map, unmap, attach (VFIO replace), push (one VT-d entry, no flush),
+ * OP: map, unmap, attach (VFIO replace), attach_ops (replace on a device
+ * with its own operations, a no-op here), push (one VT-d entry, no flush),
  * push_flush (one entry pushed and flushed: two calls).
  */
 #include <fcntl.h>
@@ -15,6 +16,19 @@
 
 #include "internal.h"
 #include "kabi.h"
+
+static int ops_replace(struct nestio_device *d, uint32_t pasid, uint32_t pt,
+		       void *u)
+{
+	(void)d; (void)pasid; (void)pt; (void)u;
+	return 0;
+}
+
+static const struct nestio_device_ops noop_ops = {
+	.sz = sizeof(noop_ops),
+	.attach = ops_replace,
+	.replace = ops_replace,
+};
 
 static int fake(int fd, unsigned long request, void *arg)
 {
@@ -82,6 +96,16 @@ int main(int argc, char **argv)
 	} else if (!strcmp(op, "attach")) {
 		for (long i = 0; i < n; i++)
 			nestio_device_replace_hwpt(dev, NESTIO_NO_PASID, h[i & 1]);
+	} else if (!strcmp(op, "attach_ops")) {
+		/* a device with its own attach operations (a no-op here) */
+		struct nestio_device *od;
+
+		if (nestio_device_new_from_id(ctx, 9, &noop_ops, NULL, &od) ||
+		    nestio_device_attach_hwpt(od, NESTIO_NO_PASID, h[0]))
+			return 1;
+		for (long i = 0; i < n; i++)
+			nestio_device_replace_hwpt(od, NESTIO_NO_PASID, h[i & 1]);
+		nestio_device_unref(od);
 	} else if (!strcmp(op, "push")) {
 		/* n < the capacity: no flush happens */
 		for (long i = 0; i < n; i++)
