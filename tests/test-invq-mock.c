@@ -24,12 +24,6 @@ static struct nestio_hwpt *parent, *nested;
 static uint32_t nested_id;
 static int ifd;
 
-static const struct mock_hwpt_selftest s1_data = { .iotlb = MOCK_IOTLB_DEFAULT };
-static const struct nestio_stage1 s1 = {
-	.type = NESTIO_STAGE1_RAW,
-	.raw_type = MOCK_HWPT_DATA_SELFTEST,
-	.u.raw = { &s1_data, sizeof(s1_data) },
-};
 
 static void setup(void)
 {
@@ -43,7 +37,7 @@ static void setup(void)
 	ck_assert_int_eq(nestio_ioas_new(ctx, &ioas), 0);
 	ck_assert_int_eq(tu_mock_device(ctx, nestio_ioas_get_id(ioas), 0, &dev), 0);
 	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &parent), 0);
-	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &s1, NULL, &nested), 0);
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &tu_mock_s1, NULL, &nested), 0);
 	nested_id = nestio_hwpt_get_id(nested);
 }
 
@@ -56,14 +50,6 @@ static void teardown(void)
 	ctx = nestio_ctx_unref(ctx);
 }
 
-/* HWPT_INVALIDATE with no entries: ENOENT exactly when the id is gone */
-static bool kernel_has(uint32_t id)
-{
-	struct kabi_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = id };
-	int r = ioctl(ifd, KABI_IOMMU_HWPT_INVALIDATE, &inv);
-
-	return !(r < 0 && errno == ENOENT);
-}
 
 static int mock_check(uint32_t op, uint32_t id, uint32_t i, uint32_t value)
 {
@@ -276,12 +262,12 @@ START_TEST(test_hwpt_pinned)
 	struct nestio_invq *q = hwpt_raw_q(0);
 
 	nested = nestio_hwpt_unref(nested);
-	ck_assert(kernel_has(nested_id));
+	ck_assert(tu_kernel_has(ifd, nested_id));
 	push_iotlb(q, 0, 2);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 1);
 	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, 0, DEF });
 	nestio_invq_unref(q);
-	ck_assert(!kernel_has(nested_id));
+	ck_assert(!tu_kernel_has(ifd, nested_id));
 }
 END_TEST
 
@@ -359,13 +345,13 @@ START_TEST(test_viommu_invalidate)
 	 * it is still there and still answers (no such vDEVICE now) */
 	vd = nestio_vdevice_unref(vd);
 	v = nestio_viommu_unref(v);
-	ck_assert(kernel_has(vid));
+	ck_assert(tu_kernel_has(ifd, vid));
 	ck_assert_int_eq(nestio_invq_push(q, &e[0], sizeof(e[0])), 0);
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EINVAL);
 	ck_assert_uint_eq(fail.index, 0);
 	ck_assert_int_eq(nestio_invq_pending(q), 1);
 	q = nestio_invq_unref(q);
-	ck_assert(!kernel_has(vid));
+	ck_assert(!tu_kernel_has(ifd, vid));
 }
 END_TEST
 
@@ -373,13 +359,7 @@ int main(void)
 {
 	Suite *s = suite_create("invq-mock");
 	TCase *tc = tcase_create("invq-mock");
-	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		tu_skip("no /dev/iommu");
-	if (!tu_have_mock(fd))
-		tu_skip("kernel without CONFIG_IOMMUFD_TEST");
-	close(fd);
+	tu_require_mock();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_hwpt_invalidate);
 	tcase_add_test(tc, test_hwpt_partial);

@@ -39,18 +39,6 @@ static void teardown(void)
 	munmap(buf, BUF);
 }
 
-/*
- * Does the kernel still hold an object with this id? HWPT_INVALIDATE with
- * no entries looks the id up as any type before anything else, so it
- * answers ENOENT exactly when the object is gone, and changes nothing.
- */
-static bool kernel_has(uint32_t id)
-{
-	struct kabi_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = id };
-	int r = ioctl(ifd, KABI_IOMMU_HWPT_INVALIDATE, &inv);
-
-	return !(r < 0 && errno == ENOENT);
-}
 
 /* ------------------------------------------------------------------ ctx */
 
@@ -123,9 +111,9 @@ START_TEST(test_ioas_map_unmap)
 	ck_assert_uint_eq(unmapped, 4 * PAGE);
 
 	tu_mock_destroy(&md);
-	ck_assert(kernel_has(id));
+	ck_assert(tu_kernel_has(ifd, id));
 	nestio_ioas_unref(ioas);
-	ck_assert(!kernel_has(id));
+	ck_assert(!tu_kernel_has(ifd, id));
 }
 END_TEST
 
@@ -316,9 +304,9 @@ START_TEST(test_hwpt_flags)
 		ck_assert_uint_ne(id, 0);
 		ck_assert_uint_eq(nestio_hwpt_get_flags(h), flags[i]);
 		ck_assert_ptr_eq(nestio_hwpt_get_ctx(h), ctx);
-		ck_assert(kernel_has(id));
+		ck_assert(tu_kernel_has(ifd, id));
 		nestio_hwpt_unref(h);
-		ck_assert(!kernel_has(id));
+		ck_assert(!tu_kernel_has(ifd, id));
 	}
 	/* NULL opts: defaults */
 	{
@@ -337,7 +325,7 @@ START_TEST(test_hwpt_flags)
 		ck_assert(tu_fd_is_cloexec((int)fa.out_fault_fd));
 		o.fault_id = fa.out_fault_id;
 		ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &h), 0);
-		ck_assert(kernel_has(fa.out_fault_id));
+		ck_assert(tu_kernel_has(ifd, fa.out_fault_id));
 		nestio_hwpt_unref(h);
 		close((int)fa.out_fault_fd);
 	}
@@ -376,9 +364,9 @@ START_TEST(test_attach_replace_rid)
 	ck_assert_int_eq(tu_mock_check_map(ifd, hid, iova, PAGE, buf), 0);
 	/* the device pins the hwpt: dropping our reference keeps it alive */
 	h = nestio_hwpt_unref(h);
-	ck_assert(kernel_has(hid));
+	ck_assert(tu_kernel_has(ifd, hid));
 	ck_assert_int_eq(nestio_device_replace_ioas(dev, NESTIO_NO_PASID, ioas), 0);
-	ck_assert(!kernel_has(hid));
+	ck_assert(!tu_kernel_has(ifd, hid));
 	/* the mock has no RID detach: the ops table says so */
 	ck_assert_int_eq(nestio_device_detach(dev, NESTIO_NO_PASID), -EOPNOTSUPP);
 	nestio_device_unref(dev);
@@ -430,11 +418,11 @@ START_TEST(test_attach_pasid)
 	/* PASID 200 stays attached; unref'ing the hwpts keeps h2 alive */
 	h1 = nestio_hwpt_unref(h1);
 	h2 = nestio_hwpt_unref(h2);
-	ck_assert(!kernel_has(id1));
-	ck_assert(kernel_has(id2));
+	ck_assert(!tu_kernel_has(ifd, id1));
+	ck_assert(tu_kernel_has(ifd, id2));
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, 200, id2), 0);
 	nestio_device_unref(dev);
-	ck_assert(!kernel_has(id2));
+	ck_assert(!tu_kernel_has(ifd, id2));
 	nestio_ioas_unref(ioas);
 }
 END_TEST
@@ -475,8 +463,8 @@ static void unref_order(int order)
 	}
 	/* c's fd is a dup of ifd (one open file, one id space): the objects
 	 * are gone only because the library destroyed each one */
-	ck_assert(!kernel_has(hid));
-	ck_assert(!kernel_has(ioas_id));
+	ck_assert(!tu_kernel_has(ifd, hid));
+	ck_assert(!tu_kernel_has(ifd, ioas_id));
 }
 
 START_TEST(test_unref_orders)
@@ -489,13 +477,7 @@ int main(void)
 {
 	Suite *s = suite_create("mock");
 	TCase *tc = tcase_create("mock");
-	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		tu_skip("no /dev/iommu");
-	if (!tu_have_mock(fd))
-		tu_skip("kernel without CONFIG_IOMMUFD_TEST");
-	close(fd);
+	tu_require_mock();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ctx);
 	tcase_add_test(tc, test_ioas_map_unmap);

@@ -20,12 +20,6 @@ static struct nestio_device *dev;
 static struct nestio_hwpt *parent;
 static int ifd;
 
-static const struct mock_hwpt_selftest s1_data = { .iotlb = MOCK_IOTLB_DEFAULT };
-static const struct nestio_stage1 s1 = {
-	.type = NESTIO_STAGE1_RAW,
-	.raw_type = MOCK_HWPT_DATA_SELFTEST,
-	.u.raw = { &s1_data, sizeof(s1_data) },
-};
 
 static void setup(void)
 {
@@ -50,13 +44,6 @@ static void teardown(void)
 	ctx = nestio_ctx_unref(ctx);
 }
 
-static bool kernel_has(uint32_t id)
-{
-	struct kabi_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = id };
-	int r = ioctl(ifd, KABI_IOMMU_HWPT_INVALIDATE, &inv);
-
-	return !(r < 0 && errno == ENOENT);
-}
 
 /* the mock's IOTLB entry i of a nested hwpt holds value */
 static int iotlb_is(uint32_t hwpt_id, uint32_t i, uint32_t value)
@@ -73,10 +60,10 @@ START_TEST(test_nested_on_parent)
 {
 	struct nestio_hwpt *n = NULL, *plain = NULL;
 	struct mock_hwpt_selftest bad = { .iotlb = 1 };
-	struct nestio_stage1 other = s1;
+	struct nestio_stage1 other = tu_mock_s1;
 	uint32_t id;
 
-	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &s1, NULL, &n), 0);
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &tu_mock_s1, NULL, &n), 0);
 	id = nestio_hwpt_get_id(n);
 	ck_assert_int_eq(nestio_hwpt_is_nested(n), 1);
 	ck_assert_int_eq(nestio_hwpt_is_nested(parent), 0);
@@ -98,25 +85,25 @@ START_TEST(test_nested_on_parent)
 	/* attach the device to it, at the RID; the nested hwpt pins its parent */
 	ck_assert_int_eq(nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, n), 0);
 	n = nestio_hwpt_unref(n);
-	ck_assert(kernel_has(id));
+	ck_assert(tu_kernel_has(ifd, id));
 	/* a paging hwpt that is no nest parent cannot carry one */
 	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, NULL, &plain), 0);
-	ck_assert_int_eq(nestio_hwpt_new_nested(dev, plain, &s1, NULL, &n), -EINVAL);
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, plain, &tu_mock_s1, NULL, &n), -EINVAL);
 	nestio_hwpt_unref(plain);
 	/* a type the mock does not know */
-	other = s1;
+	other = tu_mock_s1;
 	other.raw_type = 0x1234;
 	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &other, NULL, &n), -EOPNOTSUPP);
 	/* a PASID-capable nested hwpt */
 	{
 		struct nestio_hwpt_nested_opts o = { .sz = sizeof(o), .flags = NESTIO_HWPT_PASID };
 
-		ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &s1, &o, &n), 0);
+		ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &tu_mock_s1, &o, &n), 0);
 		ck_assert_uint_eq(nestio_hwpt_get_flags(n), NESTIO_HWPT_PASID);
 		nestio_hwpt_unref(n);
 	}
 	dev = nestio_device_unref(dev);
-	ck_assert(!kernel_has(id));
+	ck_assert(!tu_kernel_has(ifd, id));
 }
 END_TEST
 
@@ -148,7 +135,7 @@ START_TEST(test_viommu_vdevice)
 	ck_assert_int_eq(nestio_vdevice_new(v, dev, 0x43, &vd2), -EEXIST);
 	ck_assert_ptr_null(vd2);
 
-	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(dev, v, &s1, NULL, &n), 0);
+	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(dev, v, &tu_mock_s1, NULL, &n), 0);
 	nid = nestio_hwpt_get_id(n);
 	ck_assert_ptr_eq(nestio_hwpt_get_viommu(n), v);
 	ck_assert_ptr_null(nestio_hwpt_get_parent(n));
@@ -160,13 +147,13 @@ START_TEST(test_viommu_vdevice)
 	 * device's last unref takes the chain down with no EBUSY */
 	n = nestio_hwpt_unref(n);
 	v = nestio_viommu_unref(v);
-	ck_assert(kernel_has(vid));
+	ck_assert(tu_kernel_has(ifd, vid));
 	vd = nestio_vdevice_unref(vd);
-	ck_assert(!kernel_has(vdid));
-	ck_assert(kernel_has(vid));
+	ck_assert(!tu_kernel_has(ifd, vdid));
+	ck_assert(tu_kernel_has(ifd, vid));
 	dev = nestio_device_unref(dev);
-	ck_assert(!kernel_has(nid));
-	ck_assert(!kernel_has(vid));
+	ck_assert(!tu_kernel_has(ifd, nid));
+	ck_assert(!tu_kernel_has(ifd, vid));
 }
 END_TEST
 
@@ -199,7 +186,7 @@ START_TEST(test_chain_orders)
 	ck_assert_int_eq(nestio_viommu_new(dev, parent, MOCK_VIOMMU_TYPE_SELFTEST,
 					   NULL, &v), 0);
 	ck_assert_int_eq(nestio_vdevice_new(v, dev, 7, &vd), 0);
-	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(dev, v, &s1, NULL, &n), 0);
+	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(dev, v, &tu_mock_s1, NULL, &n), 0);
 	ck_assert_int_eq(nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, n), 0);
 	ids[0] = nestio_ioas_get_id(ioas);
 	ids[1] = nestio_hwpt_get_id(parent);
@@ -223,7 +210,7 @@ START_TEST(test_chain_orders)
 	}
 	ioas = NULL; parent = NULL; dev = NULL;
 	for (int k = 0; k < 5; k++)
-		ck_assert_msg(!kernel_has(ids[k]), "object %u left (order %d)",
+		ck_assert_msg(!tu_kernel_has(ifd, ids[k]), "object %u left (order %d)",
 			      ids[k], _i);
 }
 END_TEST
@@ -232,13 +219,7 @@ int main(void)
 {
 	Suite *s = suite_create("nesting");
 	TCase *tc = tcase_create("nesting");
-	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		tu_skip("no /dev/iommu");
-	if (!tu_have_mock(fd))
-		tu_skip("kernel without CONFIG_IOMMUFD_TEST");
-	close(fd);
+	tu_require_mock();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_nested_on_parent);
 	tcase_add_test(tc, test_viommu_vdevice);

@@ -72,14 +72,6 @@ static void teardown(void)
 	ctx = nestio_ctx_unref(ctx);
 }
 
-/* Does the kernel still hold an object with this id? (test-nesting.c) */
-static bool kernel_has(uint32_t id)
-{
-	struct kabi_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = id };
-	int r = ioctl(ifd, KABI_IOMMU_HWPT_INVALIDATE, &inv);
-
-	return !(r < 0 && errno == ENOENT);
-}
 
 /* the mock's IOTLB entry 0 of a nested hwpt holds value */
 static int iotlb_is(uint32_t hwpt_id, uint32_t value)
@@ -204,22 +196,22 @@ START_TEST(test_share_update_unbind)
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, neu), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, old), 0);
 	ck_assert_int_eq(iotlb_is(neu, 0x3000), 0);
-	ck_assert(kernel_has(old));
+	ck_assert(tu_kernel_has(ifd, old));
 	/* PASID 2 follows: the old hwpt had its last binding go */
 	ck_assert_int_eq(nestio_pasid_bind(tbl, dev, P2, &s2, 0), 0);
 	ck_assert_uint_eq(bound(tbl, dev, P2), neu);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, neu), 0);
-	ck_assert(!kernel_has(old));
+	ck_assert(!tu_kernel_has(ifd, old));
 
 	/* unbind: detached in the kernel; the hwpt goes with its last user */
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, dev, P1), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, 0), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, neu), 0);
-	ck_assert(kernel_has(neu));
+	ck_assert(tu_kernel_has(ifd, neu));
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, dev, P1), -ENOENT);
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, dev, P2), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, 0), 0);
-	ck_assert(!kernel_has(neu));
+	ck_assert(!tu_kernel_has(ifd, neu));
 
 	/* the mock cannot detach a RID: the binding stays, and so does the
 	 * kernel's attachment */
@@ -231,7 +223,7 @@ START_TEST(test_share_update_unbind)
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, RID_CHECK,
 					     bound(tbl, dev, NESTIO_NO_PASID)), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P3, rid), 0);
-	ck_assert(kernel_has(rid));		/* PASID 3 still uses it */
+	ck_assert(tu_kernel_has(ifd, rid));		/* PASID 3 still uses it */
 	ck_assert_int_eq(count_bindings(tbl), 3);
 }
 END_TEST
@@ -285,7 +277,7 @@ START_TEST(test_replay)
 	/* and the table still updates and unbinds as usual after it */
 	ck_assert_int_eq(nestio_pasid_bind(tbl, dev, P1, &s2, 0), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, id2), 0);
-	ck_assert(!kernel_has(id1));
+	ck_assert(!tu_kernel_has(ifd, id1));
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, dev, P2), 0);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, 0), 0);
 }
@@ -321,16 +313,16 @@ START_TEST(test_two_devices)
 
 	/* the shared hwpt outlives the first device's binding */
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, dev, P1), 0);
-	ck_assert(kernel_has(id));
+	ck_assert(tu_kernel_has(ifd, id));
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd2, P1, id), 0);
 	/* the table pins dev2: our unref leaves it (and its binding) there */
 	dev2 = nestio_device_unref(dev2);
-	ck_assert(kernel_has(sd2));
+	ck_assert(tu_kernel_has(ifd, sd2));
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd2, P1, id), 0);
 	/* the table's last unref lets the device go, and the hwpt with it */
 	tbl = nestio_pasid_table_unref(tbl);
-	ck_assert(!kernel_has(sd2));
-	ck_assert(!kernel_has(id));
+	ck_assert(!tu_kernel_has(ifd, sd2));
+	ck_assert(!tu_kernel_has(ifd, id));
 }
 END_TEST
 
@@ -356,7 +348,7 @@ START_TEST(test_viommu)
 	ck_assert_int_eq(nestio_vdevice_new(v, dev, 0x42, &vd), 0);
 	vdid = nestio_vdevice_get_id(vd);
 	v = nestio_viommu_unref(v);
-	ck_assert(kernel_has(vid));		/* the table pins it */
+	ck_assert(tu_kernel_has(ifd, vid));		/* the table pins it */
 	ck_assert_int_eq(nestio_pasid_bind(t, dev, NESTIO_NO_PASID, &s0, 0), 0);
 	ck_assert_int_eq(nestio_pasid_bind(t, dev, P1, &s1, 0), 0);
 	ck_assert_int_eq(nestio_pasid_bind(t, dev, P2, &s1, 0), 0);
@@ -379,18 +371,18 @@ START_TEST(test_viommu)
 	ck_assert_int_eq(nestio_pasid_replay(t, dev), 3);
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, id1), 0);
 	ck_assert_int_eq(nestio_pasid_unbind(t, dev, P2), 0);
-	ck_assert(!kernel_has(id1));
+	ck_assert(!tu_kernel_has(ifd, id1));
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P2, 0), 0);
 	/* the table goes first: the bindings stay with the device */
 	t = nestio_pasid_table_unref(t);
-	ck_assert(kernel_has(vid));
+	ck_assert(tu_kernel_has(ifd, vid));
 	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, id2), 0);
 	vd = nestio_vdevice_unref(vd);
 	dev = nestio_device_unref(dev);
-	ck_assert(!kernel_has(id2));
-	ck_assert(!kernel_has(rid));
-	ck_assert(!kernel_has(vdid));
-	ck_assert(!kernel_has(vid));
+	ck_assert(!tu_kernel_has(ifd, id2));
+	ck_assert(!tu_kernel_has(ifd, rid));
+	ck_assert(!tu_kernel_has(ifd, vdid));
+	ck_assert(!tu_kernel_has(ifd, vid));
 }
 END_TEST
 
@@ -444,7 +436,7 @@ static void unref_run(int loop, bool on_viommu)
 		}
 	}
 	for (int k = 0; k < n; k++)
-		ck_assert_msg(!kernel_has(ids[k]), "object %u left (loop %d)",
+		ck_assert_msg(!tu_kernel_has(ifd, ids[k]), "object %u left (loop %d)",
 			      ids[k], loop);
 }
 
@@ -464,13 +456,7 @@ int main(void)
 {
 	Suite *s = suite_create("pasid-mock");
 	TCase *tc = tcase_create("pasid-mock");
-	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		tu_skip("no /dev/iommu");
-	if (!tu_have_mock(fd))
-		tu_skip("kernel without CONFIG_IOMMUFD_TEST");
-	close(fd);
+	tu_require_mock();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rid_first);
 	tcase_add_test(tc, test_share_update_unbind);

@@ -122,6 +122,34 @@ bool tu_have_mock(int iommufd)
 	return r != -ENOTTY;
 }
 
+void tu_require_mock(void)
+{
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	bool mock;
+
+	if (fd < 0)
+		tu_skip("no /dev/iommu");
+	mock = tu_have_mock(fd);
+	close(fd);
+	if (!mock)
+		tu_skip("kernel without CONFIG_IOMMUFD_TEST");
+}
+
+bool tu_kernel_has(int iommufd, uint32_t id)
+{
+	struct kabi_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = id };
+	int r = ioctl(iommufd, KABI_IOMMU_HWPT_INVALIDATE, &inv);
+
+	return !(r < 0 && errno == ENOENT);
+}
+
+static const struct mock_hwpt_selftest mock_s1_data = { .iotlb = MOCK_IOTLB_DEFAULT };
+const struct nestio_stage1 tu_mock_s1 = {
+	.type = NESTIO_STAGE1_RAW,
+	.raw_type = MOCK_HWPT_DATA_SELFTEST,
+	.u.raw = { &mock_s1_data, sizeof(mock_s1_data) },
+};
+
 int tu_mock_domain(int iommufd, uint32_t pt_id, uint32_t dev_flags,
 		   struct tu_mock_dev *md)
 {

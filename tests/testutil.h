@@ -68,5 +68,16 @@ int tu_mock_pasid_check(int iommufd, uint32_t stdev_id, uint32_t pasid,
 uint32_t tu_mock_stdev_id(struct nestio_device *dev);
 /* true when this kernel has the mock (IOMMU_TEST_CMD) */
 bool tu_have_mock(int iommufd);
+/* skips the whole program unless /dev/iommu and the mock are there */
+void tu_require_mock(void);
+/*
+ * Does the kernel still hold an object with this id? HWPT_INVALIDATE with
+ * no entries looks the id up as any type before anything else, so it
+ * answers ENOENT exactly when the object is gone, and changes nothing.
+ */
+bool tu_kernel_has(int iommufd, uint32_t id);
+/* a stage-1 config the mock takes (IOMMU_HWPT_DATA_SELFTEST, its IOTLB
+ * entries set to MOCK_IOTLB_DEFAULT) */
+extern const struct nestio_stage1 tu_mock_s1;
 
 #endif
