@@ -294,9 +294,14 @@ NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
 	return 0;
 }
 
+/*
+ * While device_free() runs, the device stays valid for its own operations
+ * (they may ask for its id) but its count is 0: a ref/unref pair from an
+ * operation must not start a second free.
+ */
 NESTIO_EXPORT struct nestio_device *nestio_device_ref(struct nestio_device *dev)
 {
-	if (!nio_device_ok(dev))
+	if (!nio_device_ok(dev) || dev->refcount <= 0)
 		return NULL;
 	dev->refcount++;
 	return dev;
@@ -304,7 +309,7 @@ NESTIO_EXPORT struct nestio_device *nestio_device_ref(struct nestio_device *dev)
 
 NESTIO_EXPORT struct nestio_device *nestio_device_unref(struct nestio_device *dev)
 {
-	if (nio_device_ok(dev) && --dev->refcount == 0)
+	if (nio_device_ok(dev) && dev->refcount > 0 && --dev->refcount == 0)
 		device_free(dev);
 	return NULL;
 }

@@ -296,7 +296,9 @@ NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_
 {
 	if (!table_ok(t) || --t->refcount > 0)
 		return NULL;
-	t->busy++;		/* a device's release may call back */
+	/* a device's release may call back: for it the table is gone
+	 * (-EINVAL), or a ref/unref pair there would free it a second time */
+	t->magic = 0;
 	for (size_t i = 0; i < t->nb; i++)
 		nestio_device_unref(t->b[i].dev);
 	while (t->ents)
@@ -305,7 +307,6 @@ NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_
 	nestio_hwpt_unref(t->parent);
 	nestio_viommu_unref(t->viommu);
 	nestio_ctx_unref(t->ctx);
-	t->magic = 0;
 	free(t);
 	return NULL;
 }

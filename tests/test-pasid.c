@@ -966,6 +966,59 @@ START_TEST(test_refs_and_pins)
 }
 END_TEST
 
+/*
+ * A device's release may call back into the table (and into itself) while
+ * the table's last unref is dropping it: the table is gone for it then, and
+ * neither a ref/unref pair on the table nor on the device frees anything a
+ * second time (both did, before: a double free).
+ */
+static struct nestio_pasid_table *dying;
+static int cb_calls, rel_foreach, rel_ref_ok, rel_dev_ref_ok;
+
+static int count_cb(struct nestio_device *d, uint32_t pasid,
+		    const struct nestio_stage1 *s1, struct nestio_hwpt *h, void *x)
+{
+	(void)d; (void)pasid; (void)s1; (void)h; (void)x;
+	return ++cb_calls, 0;
+}
+
+static int cb_attach(struct nestio_device *d, uint32_t pasid, uint32_t pt, void *u)
+{
+	(void)d; (void)pasid; (void)pt; (void)u;
+	return 0;
+}
+
+static void cb_release(struct nestio_device *d, void *u)
+{
+	(void)u;
+	rel_foreach = nestio_pasid_table_foreach(dying, count_cb, NULL);
+	rel_ref_ok = nestio_pasid_table_ref(dying) != NULL;
+	nestio_pasid_table_unref(dying);
+	rel_dev_ref_ok = nestio_device_ref(d) != NULL;
+	nestio_device_unref(d);
+}
+
+START_TEST(test_release_calls_back)
+{
+	static const struct nestio_device_ops ops = {
+		.sz = sizeof(ops), .attach = cb_attach, .replace = cb_attach,
+		.detach = NULL, .release = cb_release,
+	};
+	struct nestio_stage1 s1 = vtd(0x1000);
+	struct nestio_device *c = NULL;
+
+	ck_assert_int_eq(nestio_device_new_from_id(ctx, 42, &ops, NULL, &c), 0);
+	ck_assert_int_eq(nestio_pasid_bind(tbl, c, NESTIO_NO_PASID, &s1, 0), 0);
+	c = nestio_device_unref(c);	/* the table holds the last reference */
+	dying = tbl;
+	tbl = nestio_pasid_table_unref(tbl);
+	ck_assert_int_eq(rel_foreach, -EINVAL);
+	ck_assert_int_eq(cb_calls, 0);
+	ck_assert_int_eq(rel_ref_ok, 0);
+	ck_assert_int_eq(rel_dev_ref_ok, 0);
+}
+END_TEST
+
 /* A table on a vIOMMU allocates its hwpts there. */
 START_TEST(test_viommu_table)
 {
@@ -1169,6 +1222,7 @@ int main(void)
 	tcase_add_test(tc, test_foreach_unref);
 	tcase_add_test(tc, test_reentrant_ops);
 	tcase_add_test(tc, test_refs_and_pins);
+	tcase_add_test(tc, test_release_calls_back);
 	tcase_add_test(tc, test_viommu_table);
 	tcase_add_loop_test(tc, test_unref_orders_ops, 0, 6);
 	tcase_add_loop_test(tc, test_unref_orders_vfio, 0, 6);
