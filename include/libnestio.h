@@ -131,6 +131,7 @@ int nestio_ioas_set_option(struct nestio_ioas *ioas, enum nestio_option option,
  * PASIDs, then the RID), then calls release() once, before it drops its
  * references to what the device was attached to: release() must unbind the
  * device (or destroy it) so that nothing it was attached to is still busy.
+ * An operation must not attach, replace or detach its own device.
  */
 struct nestio_device_ops {
 	size_t sz;	/* sizeof(struct nestio_device_ops) */
