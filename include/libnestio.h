@@ -25,6 +25,10 @@ struct nestio_viommu;
 struct nestio_vdevice;
 struct nestio_pasid_table;
 struct nestio_invq;
+struct nestio_veventq;
+struct nestio_fault;
+struct nestio_hw_queue;
+struct nestio_monitor;
 
 /* ------------------------------------------------------------------ ctx */
 
@@ -452,6 +456,128 @@ int nestio_invq_flush(struct nestio_invq *q, struct nestio_invq_fail *fail);
 int nestio_invq_discard(struct nestio_invq *q, uint32_t n);
 int nestio_invq_pending(struct nestio_invq *q);
 int nestio_invq_get_stats(struct nestio_invq *q, struct nestio_invq_stats *st);
+
+/* --------------------------------------------------------------- vEVENTQ */
+
+/* vEVENTQ types: the kernel's numbers; others pass through as raw types */
+#define NESTIO_VEVENTQ_ARM_SMMUV3	1u
+#define NESTIO_VEVENTQ_TEGRA241_CMDQV	2u
+
+/* One vEVENT as nestio_veventq_read() returns it. */
+struct nestio_vevent {
+	uint32_t sequence;	/* the kernel's index, 0..INT32_MAX, wrapping */
+	uint32_t lost;		/* events lost between the previous one and this */
+	uint32_t len;		/* bytes of data */
+	uint32_t reserved;
+	uint64_t data[8];	/* the record as the kernel gives it (SMMUv3:
+				 * four little-endian words) */
+};
+
+int nestio_veventq_new(struct nestio_viommu *viommu, uint32_t type,
+		       uint32_t depth, struct nestio_veventq **out);
+struct nestio_veventq *nestio_veventq_ref(struct nestio_veventq *q);
+struct nestio_veventq *nestio_veventq_unref(struct nestio_veventq *q);
+int nestio_veventq_get_fd(const struct nestio_veventq *q);
+uint32_t nestio_veventq_get_id(const struct nestio_veventq *q);
+int nestio_veventq_read(struct nestio_veventq *q, struct nestio_vevent *ev,
+			unsigned int max);
+uint64_t nestio_veventq_get_lost(const struct nestio_veventq *q);
+int nestio_veventq_set_handler(struct nestio_veventq *q,
+			       void (*fn)(struct nestio_veventq *q,
+					  const struct nestio_vevent *ev,
+					  void *data),
+			       void *data);
+
+/* ------------------------------------------------------------ fault queue */
+
+#define NESTIO_PRQ_PASID_VALID	(1u << 0)
+#define NESTIO_PRQ_LAST_PAGE	(1u << 1)	/* closes the group */
+
+#define NESTIO_PERM_READ	(1u << 0)
+#define NESTIO_PERM_WRITE	(1u << 1)
+#define NESTIO_PERM_EXEC	(1u << 2)
+#define NESTIO_PERM_PRIV	(1u << 3)
+
+#define NESTIO_PAGE_RESP_SUCCESS	0u
+#define NESTIO_PAGE_RESP_INVALID	1u
+
+/* One page request of a group, as nestio_fault_read_group() returns it. */
+struct nestio_page_request {
+	uint32_t flags;		/* NESTIO_PRQ_* */
+	uint32_t dev_id;
+	uint32_t pasid;		/* valid with NESTIO_PRQ_PASID_VALID */
+	uint32_t grpid;
+	uint32_t perm;		/* NESTIO_PERM_* */
+	uint32_t length;
+	uint64_t addr;
+	uint32_t cookie;	/* answer the group with this */
+	uint32_t reserved;
+};
+
+int nestio_fault_new(struct nestio_ctx *ctx, struct nestio_fault **out);
+struct nestio_fault *nestio_fault_ref(struct nestio_fault *f);
+struct nestio_fault *nestio_fault_unref(struct nestio_fault *f);
+int nestio_fault_get_fd(const struct nestio_fault *f);
+uint32_t nestio_fault_get_id(const struct nestio_fault *f);
+int nestio_fault_read_group(struct nestio_fault *f,
+			    struct nestio_page_request *req, unsigned int max);
+int nestio_fault_respond(struct nestio_fault *f, uint32_t cookie,
+			 uint32_t code);
+int nestio_fault_set_handler(struct nestio_fault *f,
+			     void (*fn)(struct nestio_fault *f,
+					const struct nestio_page_request *group,
+					unsigned int n, void *data),
+			     void *data);
+
+/* ----------------------------------------------------------- dirty pages */
+
+#define NESTIO_DIRTY_NO_CLEAR	(1u << 0)	/* read, leave the bits set */
+
+int nestio_hwpt_set_dirty_tracking(struct nestio_hwpt *hwpt, int enable);
+int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_t iova,
+				 uint64_t length, uint64_t page_size,
+				 uint64_t *bitmap, unsigned int flags);
+
+/* -------------------------------------------------------------- HW queue */
+
+/* HW queue types: the kernel's numbers; others pass through as raw types */
+#define NESTIO_HW_QUEUE_TEGRA241_CMDQV	1u
+
+int nestio_hw_queue_new(struct nestio_viommu *viommu, uint32_t type,
+			uint32_t index, uint64_t base_iova, uint64_t length,
+			struct nestio_hw_queue **out);
+struct nestio_hw_queue *nestio_hw_queue_ref(struct nestio_hw_queue *hq);
+struct nestio_hw_queue *nestio_hw_queue_unref(struct nestio_hw_queue *hq);
+uint32_t nestio_hw_queue_get_id(const struct nestio_hw_queue *hq);
+
+/* --------------------------------------------------- hotplug monitor */
+
+#define NESTIO_HOTPLUG_ADD	1u
+#define NESTIO_HOTPLUG_REMOVE	2u
+
+/* A VFIO device cdev appearing or going (a kernel uevent). */
+struct nestio_hotplug {
+	uint32_t action;	/* NESTIO_HOTPLUG_* */
+	uint32_t reserved;
+	char bdf[16];		/* "0000:00:03.0"; empty if not PCI */
+	char cdev[64];		/* "/dev/vfio/devices/vfio0" */
+};
+
+int nestio_monitor_new(struct nestio_ctx *ctx, struct nestio_monitor **out);
+struct nestio_monitor *nestio_monitor_ref(struct nestio_monitor *m);
+struct nestio_monitor *nestio_monitor_unref(struct nestio_monitor *m);
+int nestio_monitor_get_fd(const struct nestio_monitor *m);
+int nestio_monitor_read(struct nestio_monitor *m, struct nestio_hotplug *ev,
+			unsigned int max);
+int nestio_monitor_set_handler(struct nestio_monitor *m,
+			       void (*fn)(struct nestio_monitor *m,
+					  const struct nestio_hotplug *ev,
+					  void *data),
+			       void *data);
+
+/* ------------------------------------------------------------ dispatch */
+
+int nestio_ctx_dispatch(struct nestio_ctx *ctx, int fd);
 
 #ifdef __cplusplus
 }

@@ -120,6 +120,7 @@ NESTIO_EXPORT struct nestio_ctx *nestio_ctx_unref(struct nestio_ctx *ctx)
 	if (!nio_ctx_ok(ctx) || --ctx->refcount > 0)
 		return NULL;
 	info(ctx, "ctx %p released", (void *)ctx);
+	free(ctx->sources);	/* empty: every source pins its ctx */
 	close(ctx->fd);
 	ctx->magic = 0;
 	free(ctx);

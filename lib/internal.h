@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 #include <syslog.h>
 
 #include "libnestio.h"
@@ -26,6 +27,8 @@ enum nio_magic {
 	NIO_MAGIC_INVQ = 0x4e494e51,	/* "NINQ" */
 };
 
+struct nio_source;
+
 struct nestio_ctx {
 	uint32_t magic;
 	int refcount;
@@ -37,6 +40,8 @@ struct nestio_ctx {
 	void *userdata;
 	bool features_probed;
 	uint32_t features;	/* bit per enum nestio_feature */
+	struct nio_source *sources;	/* registered pollable fds */
+	size_t nsources;
 };
 
 static inline bool nio_ctx_ok(const struct nestio_ctx *ctx)
@@ -67,6 +72,21 @@ void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
 extern int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg);
 int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg);
 const char *nio_ioctl_name(unsigned long request);
+
+/* read(2)/write(2) on a queue fd, through the same seam: EINTR retried,
+ * -errno on failure (-EAGAIN when a non-blocking fd has nothing) */
+extern ssize_t (*nio_read_hook)(int fd, void *buf, size_t len);
+extern ssize_t (*nio_write_hook)(int fd, const void *buf, size_t len);
+ssize_t nio_read(struct nestio_ctx *ctx, int fd, void *buf, size_t len);
+ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len);
+
+/* ---- dispatch (lib/dispatch.c): the pollable fds of a ctx ----
+ * A queue registers its fd with the function that drains it and calls its
+ * handler; nestio_ctx_dispatch() finds it by fd. Unregister before the fd
+ * is closed. */
+int nio_dispatch_add(struct nestio_ctx *ctx, int fd, void *obj,
+		     int (*drain)(void *obj));
+void nio_dispatch_del(struct nestio_ctx *ctx, int fd);
 
 /* IOMMU_DESTROY for an object id; logs on failure, returns -errno. */
 int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id);

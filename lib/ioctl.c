@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The one place every ioctl goes through. */
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "kabi.h"
@@ -59,6 +60,39 @@ int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg)
 		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
 			"%s (fd %d): %s", nio_ioctl_name(request), fd,
 			r < 0 ? strerror(-r) : "ok");
+	return r;
+}
+
+ssize_t (*nio_read_hook)(int fd, void *buf, size_t len) = read;
+ssize_t (*nio_write_hook)(int fd, const void *buf, size_t len) = write;
+
+ssize_t nio_read(struct nestio_ctx *ctx, int fd, void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = nio_read_hook(fd, buf, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	if (ctx->log_priority >= LOG_DEBUG && r != -EAGAIN)
+		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
+			"read (fd %d): %zd", fd, r);
+	return r;
+}
+
+ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = nio_write_hook(fd, buf, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	if (ctx->log_priority >= LOG_DEBUG)
+		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
+			"write (fd %d): %zd", fd, r);
 	return r;
 }
 

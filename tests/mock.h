@@ -20,8 +20,11 @@ enum {
 	MOCK_OP_MD_CHECK_MAP = 3,
 	MOCK_OP_MOCK_DOMAIN_REPLACE = 10,
 	MOCK_OP_MOCK_DOMAIN_FLAGS = 12,
+	MOCK_OP_DIRTY = 13,
 	MOCK_OP_MD_CHECK_IOTLB = 14,
+	MOCK_OP_TRIGGER_IOPF = 15,
 	MOCK_OP_DEV_CHECK_CACHE = 16,
+	MOCK_OP_TRIGGER_VEVENT = 17,
 	MOCK_OP_PASID_ATTACH = 18,
 	MOCK_OP_PASID_REPLACE = 19,
 	MOCK_OP_PASID_DETACH = 20,
@@ -77,6 +80,16 @@ struct mock_viommu_selftest {
 	KABI_ALIGNED_U64 out_mmap_length;
 };
 
+/* vEVENTs the mock raises (MOCK_OP_TRIGGER_VEVENT): its record is the
+ * vDEVICE's virtual id */
+#define MOCK_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu
+struct mock_viommu_event_selftest {
+	uint32_t virt_id;
+};
+
+#define MOCK_HW_QUEUE_TYPE_SELFTEST 0xdeadbeefu
+#define MOCK_HW_QUEUE_MAX 2
+
 struct mock_hw_info {
 	uint32_t flags;
 	uint32_t test_reg;
@@ -114,6 +127,24 @@ struct mock_cmd {
 			uint32_t id;		/* iotlb_id / cache_id */
 			uint32_t value;		/* the expected entry */
 		} check_cache;
+		struct {
+			uint32_t flags;
+			KABI_ALIGNED_U64 iova;
+			KABI_ALIGNED_U64 length;
+			KABI_ALIGNED_U64 page_size;
+			KABI_ALIGNED_U64 uptr;	/* a bitmap: 1 = mark dirty */
+			KABI_ALIGNED_U64 out_nr_dirty;
+		} dirty;
+		struct {
+			uint32_t dev_id;
+			uint32_t pasid;
+			uint32_t grpid;
+			uint32_t perm;
+			KABI_ALIGNED_U64 addr;
+		} trigger_iopf;
+		struct {
+			uint32_t dev_id;
+		} trigger_vevent;
 		/* the kernel's union is larger; keep the overall size right */
 		uint8_t pad[48];
 	};
