@@ -47,3 +47,18 @@ NESTIO_EXPORT int nestio_ctx_dispatch(struct nestio_ctx *ctx, int fd)
 			return ctx->sources[i].drain(ctx->sources[i].obj);
 	return -ENOENT;
 }
+
+/*
+ * Objects that are built on a kernel object by id alone (an hwpt on a fault
+ * queue's fault_id) find the library object behind it here, to pin it.
+ */
+void *nio_dispatch_find(struct nestio_ctx *ctx, uint32_t magic, uint32_t id)
+{
+	for (size_t i = 0; i < ctx->nsources; i++) {
+		const struct nio_obj *o = nio_obj_of(ctx->sources[i].obj, magic);
+
+		if (o && o->id == id)
+			return ctx->sources[i].obj;
+	}
+	return NULL;
+}

@@ -15,6 +15,7 @@ struct nestio_hwpt {
 	struct nestio_ioas *ioas;	/* paging */
 	struct nestio_hwpt *parent;	/* nested on a nest parent */
 	struct nestio_viommu *viommu;	/* nested on a vIOMMU */
+	struct nestio_fault *fault;	/* its fault queue, if it is ours */
 	bool bans_ro;			/* bans read-only maps from ioas */
 };
 
@@ -60,6 +61,11 @@ static int hwpt_alloc(struct nestio_device *dev, uint32_t pt_id,
 	hwpt->obj.ctx = nio_ctx_get(ctx);
 	hwpt->obj.id = cmd.out_hwpt_id;
 	hwpt->flags = flags;
+	/* the kernel pins the fault queue for the hwpt: so do we, or its
+	 * last unref would find it busy (a raw id we do not know stays raw) */
+	if (fault_id)
+		hwpt->fault = nestio_fault_ref(nio_dispatch_find(ctx, NIO_MAGIC_FAULT,
+								 fault_id));
 	dbg(ctx, "hwpt %u on pt %u (flags %#x, data type %u)", hwpt->obj.id, pt_id,
 	    flags, cmd.data_type);
 	*out = hwpt;
@@ -212,6 +218,7 @@ NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
 	nestio_ioas_unref(hwpt->ioas);
 	nestio_hwpt_unref(hwpt->parent);
 	nestio_viommu_unref(hwpt->viommu);
+	nestio_fault_unref(hwpt->fault);
 	nestio_ctx_unref(hwpt->obj.ctx);
 	hwpt->obj.magic = 0;
 	free(hwpt);

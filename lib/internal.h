@@ -25,6 +25,10 @@ enum nio_magic {
 	NIO_MAGIC_VDEVICE = 0x4e564456,	/* "NVDV" */
 	NIO_MAGIC_PASID_TABLE = 0x4e505442,	/* "NPTB" */
 	NIO_MAGIC_INVQ = 0x4e494e51,	/* "NINQ" */
+	NIO_MAGIC_VEVENTQ = 0x4e564551,	/* "NVEQ" */
+	NIO_MAGIC_FAULT = 0x4e464c54,	/* "NFLT" */
+	NIO_MAGIC_MONITOR = 0x4e4d4f4e,	/* "NMON" */
+	NIO_MAGIC_HW_QUEUE = 0x4e485751,	/* "NHWQ" */
 };
 
 struct nio_source;
@@ -87,6 +91,13 @@ ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len);
 int nio_dispatch_add(struct nestio_ctx *ctx, int fd, void *obj,
 		     int (*drain)(void *obj));
 void nio_dispatch_del(struct nestio_ctx *ctx, int fd);
+/* ---- hotplug monitor (lib/monitor.c): its parser and receive seam ---- */
+int nio_uevent_parse(const void *buf, size_t len, struct nestio_hotplug *ev);
+extern ssize_t (*nio_monitor_recv_hook)(int fd, void *buf, size_t len,
+					uint32_t *sender);
+
+/* the registered object of ctx with this magic (a struct nio_obj) and id */
+void *nio_dispatch_find(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
 
 /* IOMMU_DESTROY for an object id; logs on failure, returns -errno. */
 int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id);

@@ -86,6 +86,9 @@ int fake_kernel(int fd, unsigned long request, void *arg)
 	case KABI_IOMMU_VDEVICE_ALLOC:
 		((struct kabi_vdevice_alloc *)arg)->out_vdevice_id = fk_next_id++;
 		break;
+	case KABI_IOMMU_HW_QUEUE_ALLOC:
+		((struct kabi_hw_queue_alloc *)arg)->out_hw_queue_id = fk_next_id++;
+		break;
 	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
 		((struct kabi_vfio_device_bind_iommufd *)arg)->out_devid = fk_next_id++;
 		break;
