@@ -1,49 +1,375 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* STUB: being written. */
-#include "internal.h"
+/*
+ * nestio_fault: an IOMMUFD fault queue (IOMMU_FAULT_QUEUE_ALLOC), read as
+ * page-request groups and answered by cookie.
+ *
+ * The kernel's read(2) gives struct iommu_hwpt_pgfault records, whole groups
+ * only: a group's records come one after the other, the one with LAST_PAGE
+ * last, all with the cookie the kernel gave the group when it was read (a
+ * read that cannot hold the first whole group fails with EINVAL; the count
+ * must be a multiple of the record size; an empty queue reads 0 bytes).
+ * write(2) takes struct iommu_hwpt_page_response {cookie, code}, one per
+ * group. The library keeps what it read but has not returned yet, and the
+ * cookies it returned and that are not answered yet.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
-NESTIO_EXPORT int nestio_fault_new(struct nestio_ctx *ctx, struct nestio_fault **out)
+#include "internal.h"
+#include "kabi.h"
+
+/* not in enum nio_magic yet (lib/internal.h) */
+
+#define REC_LEN sizeof(struct kabi_hwpt_pgfault)
+#define BUF_MIN 64u			/* records read at once, to start */
+#define BUF_MAX (1u << 16)		/* the largest group we take */
+#define STACK_GROUP 16u
+
+struct nestio_fault {
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
+	int fd;
+	struct kabi_hwpt_pgfault *buf;	/* read, not returned yet */
+	size_t nbuf, capbuf;
+	uint32_t *cookies;	/* returned, not answered yet */
+	size_t ncookies, capcookies;
+	void (*fn)(struct nestio_fault *f, const struct nestio_page_request *group,
+		   unsigned int n, void *data);
+	void *data;
+};
+
+static bool fault_ok(const struct nestio_fault *f)
 {
-	return -EOPNOTSUPP;
+	return nio_obj_of(f, NIO_MAGIC_FAULT);
+}
+
+static int fault_drain(void *obj);
+
+NESTIO_EXPORT int nestio_fault_new(struct nestio_ctx *ctx,
+				   struct nestio_fault **out)
+{
+	struct kabi_fault_alloc cmd = { .size = sizeof(cmd) };
+	struct nestio_fault *f;
+	int r, fl;
+
+	if (!nio_ctx_ok(ctx) || !out)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->capbuf = BUF_MIN;
+	f->buf = calloc(f->capbuf, REC_LEN);
+	if (!f->buf) {
+		free(f);
+		return -ENOMEM;
+	}
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+	if (r < 0) {
+		free(f->buf);
+		free(f);
+		return r;
+	}
+	f->fd = (int)cmd.out_fault_fd;
+	f->obj.id = cmd.out_fault_id;
+	/* the kernel makes it close-on-exec; make sure, and never block */
+	fl = fcntl(f->fd, F_GETFD);
+	if (fl < 0 || (!(fl & FD_CLOEXEC) &&
+		       fcntl(f->fd, F_SETFD, fl | FD_CLOEXEC) < 0))
+		r = -errno;
+	fl = r < 0 ? -1 : fcntl(f->fd, F_GETFL);
+	if (r == 0 && (fl < 0 || fcntl(f->fd, F_SETFL, fl | O_NONBLOCK) < 0))
+		r = -errno;
+	if (r == 0)
+		r = nio_dispatch_add(ctx, f->fd, f, fault_drain);
+	if (r < 0) {
+		close(f->fd);
+		nio_destroy_id(ctx, f->obj.id);
+		free(f->buf);
+		free(f);
+		return r;
+	}
+	f->obj.magic = NIO_MAGIC_FAULT;
+	f->obj.refcount = 1;
+	f->obj.ctx = nio_ctx_get(ctx);
+	dbg(ctx, "fault queue %u: fd %d", f->obj.id, f->fd);
+	*out = f;
+	return 0;
 }
 
 NESTIO_EXPORT struct nestio_fault *nestio_fault_ref(struct nestio_fault *f)
 {
-	return NULL;
+	if (!fault_ok(f))
+		return NULL;
+	f->obj.refcount++;
+	return f;
 }
 
 NESTIO_EXPORT struct nestio_fault *nestio_fault_unref(struct nestio_fault *f)
 {
+	struct nestio_ctx *ctx;
+
+	if (!fault_ok(f) || --f->obj.refcount > 0)
+		return NULL;
+	ctx = f->obj.ctx;
+	nio_dispatch_del(ctx, f->fd);
+	/* the open file holds the object: close it first, then destroy (the
+	 * kernel answers what is unanswered with INVALID). EBUSY while an
+	 * HWPT still uses the queue: it goes with the ctx then. */
+	close(f->fd);
+	nio_destroy_id(ctx, f->obj.id);
+	f->obj.magic = 0;
+	free(f->buf);
+	free(f->cookies);
+	free(f);
+	nestio_ctx_unref(ctx);
 	return NULL;
 }
 
 NESTIO_EXPORT int nestio_fault_get_fd(const struct nestio_fault *f)
 {
-	return -EOPNOTSUPP;
+	return fault_ok(f) ? f->fd : -EINVAL;
 }
 
 NESTIO_EXPORT uint32_t nestio_fault_get_id(const struct nestio_fault *f)
 {
+	return fault_ok(f) ? f->obj.id : 0;
+}
+
+/* ---- cookies handed out and not answered ---- */
+
+static ssize_t cookie_find(const struct nestio_fault *f, uint32_t cookie)
+{
+	for (size_t i = 0; i < f->ncookies; i++)
+		if (f->cookies[i] == cookie)
+			return (ssize_t)i;
+	return -1;
+}
+
+static int cookie_add(struct nestio_fault *f, uint32_t cookie)
+{
+	if (cookie_find(f, cookie) >= 0)
+		return 0;
+	if (f->ncookies == f->capcookies) {
+		size_t cap = f->capcookies ? 2 * f->capcookies : 16;
+		uint32_t *c = realloc(f->cookies, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		f->cookies = c;
+		f->capcookies = cap;
+	}
+	f->cookies[f->ncookies++] = cookie;
 	return 0;
 }
 
-NESTIO_EXPORT int nestio_fault_read_group(struct nestio_fault *f,
-			    struct nestio_page_request *req, unsigned int max)
+static void cookie_del(struct nestio_fault *f, size_t i)
 {
-	return -EOPNOTSUPP;
+	f->cookies[i] = f->cookies[--f->ncookies];
+}
+
+/* ---- groups ---- */
+
+/*
+ * The number of records of the group at the head of the buffer if it is
+ * complete (its LAST_PAGE record is there, or a record of another cookie
+ * follows it), else 0.
+ */
+static size_t head_group(const struct nestio_fault *f)
+{
+	for (size_t i = 0; i < f->nbuf; i++) {
+		if (f->buf[i].cookie != f->buf[0].cookie)
+			return i;
+		if (f->buf[i].flags & KABI_PGFAULT_FLAGS_LAST_PAGE)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Reads what the kernel has behind the buffer: >0 records added, 0 none,
+ * -errno. Grows the buffer when the kernel's next group does not fit. */
+static int fill(struct nestio_fault *f)
+{
+	for (;;) {
+		size_t room = f->capbuf - f->nbuf;
+		ssize_t got = 0;
+
+		if (room)
+			got = nio_read(f->obj.ctx, f->fd, f->buf + f->nbuf,
+				       room * REC_LEN);
+		if (got == -EAGAIN)
+			return 0;
+		if (room && got >= 0) {
+			if (got % REC_LEN) {
+				err(f->obj.ctx, "fault queue %u: read %zd bytes",
+				    f->obj.id, got);
+				return -EIO;
+			}
+			f->nbuf += (size_t)got / REC_LEN;
+			return (int)((size_t)got / REC_LEN);
+		}
+		if (room && got != -EINVAL)
+			return (int)got;
+		/* the next group does not fit in what is left */
+		if (f->capbuf >= BUF_MAX) {
+			err(f->obj.ctx, "fault queue %u: a group of over %u pages",
+			    f->obj.id, BUF_MAX);
+			return -ENOBUFS;
+		}
+		{
+			size_t cap = 2 * f->capbuf;
+			struct kabi_hwpt_pgfault *b = realloc(f->buf, cap * REC_LEN);
+
+			if (!b)
+				return -ENOMEM;
+			f->buf = b;
+			f->capbuf = cap;
+		}
+	}
+}
+
+/* The size of the first complete group (read more if needed), 0 if there is
+ * none yet, or -errno. */
+static ssize_t next_group(struct nestio_fault *f)
+{
+	size_t n;
+	int r;
+
+	while (!(n = head_group(f))) {
+		r = fill(f);
+		if (r <= 0)
+			return r;
+	}
+	return (ssize_t)n;
+}
+
+static void req_from_uapi(const struct kabi_hwpt_pgfault *k,
+			  struct nestio_page_request *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (k->flags & KABI_PGFAULT_FLAGS_PASID_VALID)
+		r->flags |= NESTIO_PRQ_PASID_VALID;
+	if (k->flags & KABI_PGFAULT_FLAGS_LAST_PAGE)
+		r->flags |= NESTIO_PRQ_LAST_PAGE;
+	if (k->perm & KABI_PGFAULT_PERM_READ)
+		r->perm |= NESTIO_PERM_READ;
+	if (k->perm & KABI_PGFAULT_PERM_WRITE)
+		r->perm |= NESTIO_PERM_WRITE;
+	if (k->perm & KABI_PGFAULT_PERM_EXEC)
+		r->perm |= NESTIO_PERM_EXEC;
+	if (k->perm & KABI_PGFAULT_PERM_PRIV)
+		r->perm |= NESTIO_PERM_PRIV;
+	r->dev_id = k->dev_id;
+	r->pasid = k->pasid;
+	r->grpid = k->grpid;
+	r->length = k->length;
+	r->addr = k->addr;
+	r->cookie = k->cookie;
+}
+
+/* Hands out the head group of n records into req: its cookie is now ours
+ * to answer. */
+static int take_group(struct nestio_fault *f, size_t n,
+		      struct nestio_page_request *req)
+{
+	int r = cookie_add(f, f->buf[0].cookie);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		req_from_uapi(&f->buf[i], &req[i]);
+	f->nbuf -= n;
+	memmove(f->buf, f->buf + n, f->nbuf * REC_LEN);
+	return (int)n;
+}
+
+NESTIO_EXPORT int nestio_fault_read_group(struct nestio_fault *f,
+					  struct nestio_page_request *req,
+					  unsigned int max)
+{
+	ssize_t n;
+
+	if (!fault_ok(f) || !req || max == 0)
+		return -EINVAL;
+	n = next_group(f);
+	if (n <= 0)
+		return (int)n;
+	if ((size_t)n > max)
+		return -ENOSPC;
+	return take_group(f, (size_t)n, req);
 }
 
 NESTIO_EXPORT int nestio_fault_respond(struct nestio_fault *f, uint32_t cookie,
-			 uint32_t code)
+				       uint32_t code)
 {
-	return -EOPNOTSUPP;
+	struct kabi_hwpt_page_response resp = { .cookie = cookie };
+	ssize_t i, r;
+
+	if (!fault_ok(f) ||
+	    (code != NESTIO_PAGE_RESP_SUCCESS && code != NESTIO_PAGE_RESP_INVALID))
+		return -EINVAL;
+	i = cookie_find(f, cookie);
+	if (i < 0)
+		return -ENOENT;
+	resp.code = code == NESTIO_PAGE_RESP_SUCCESS ? KABI_PAGE_RESP_SUCCESS
+						     : KABI_PAGE_RESP_INVALID;
+	r = nio_write(f->obj.ctx, f->fd, &resp, sizeof(resp));
+	/* EINVAL: the kernel does not know the cookie (it answered the group
+	 * itself when the device left the HWPT): nothing left to answer */
+	if (r == (ssize_t)sizeof(resp) || r == -EINVAL)
+		cookie_del(f, (size_t)i);
+	if (r < 0)
+		return (int)r;
+	return r == (ssize_t)sizeof(resp) ? 0 : -EIO;
 }
 
 NESTIO_EXPORT int nestio_fault_set_handler(struct nestio_fault *f,
-			     void (*fn)(struct nestio_fault *f,
-					const struct nestio_page_request *group,
-					unsigned int n, void *data),
-			     void *data)
+					   void (*fn)(struct nestio_fault *f,
+						      const struct nestio_page_request *group,
+						      unsigned int n, void *data),
+					   void *data)
 {
-	return -EOPNOTSUPP;
+	if (!fault_ok(f))
+		return -EINVAL;
+	f->fn = fn;
+	f->data = data;
+	return 0;
+}
+
+/* nestio_ctx_dispatch(): every complete group, one handler call each */
+static int fault_drain(void *obj)
+{
+	struct nestio_fault *f = obj;
+	struct nestio_page_request small[STACK_GROUP];
+	int total = 0;
+	ssize_t n = 0;
+
+	if (!f->fn)
+		return -ENOENT;
+	nestio_fault_ref(f);	/* the handler may drop the caller's ref */
+	while (f->fn && (n = next_group(f)) > 0) {
+		void (*fn)(struct nestio_fault *, const struct nestio_page_request *,
+			   unsigned int, void *) = f->fn;
+		struct nestio_page_request *req = small;
+		int r;
+
+		if ((size_t)n > STACK_GROUP) {
+			req = calloc((size_t)n, sizeof(*req));
+			if (!req) {
+				n = -ENOMEM;
+				break;
+			}
+		}
+		r = take_group(f, (size_t)n, req);
+		if (r > 0)
+			fn(f, req, (unsigned int)r, f->data);
+		if (req != small)
+			free(req);
+		if (r < 0) {
+			n = r;
+			break;
+		}
+		total++;
+	}
+	nestio_fault_unref(f);
+	return n < 0 ? (int)n : total;
 }

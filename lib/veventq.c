@@ -1,49 +1,346 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* STUB: being written. */
-#include "internal.h"
+/*
+ * nestio_veventq: a vIOMMU's event queue (IOMMU_VEVENTQ_ALLOC), read as
+ * struct nestio_vevent with exact lost-event accounting.
+ *
+ * The kernel's read(2) format: each vEVENT is a struct iommufd_vevent_header
+ * {flags, sequence} followed by its record, whose length the header does not
+ * carry: it is fixed by the queue's type. Every vEVENT, delivered or lost,
+ * takes one sequence number, 0..INT_MAX then 0 again. When the queue is full
+ * the kernel drops the event and puts (or moves) a LOST_EVENTS header, with
+ * no record, at the tail, carrying the last lost event's sequence; a later
+ * event that finds that header last in the queue replaces it, so a loss may
+ * also show as nothing but a gap in the sequence. A read that cannot hold
+ * the first whole event fails with EINVAL; an empty queue reads 0 bytes.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
-NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu, uint32_t type,
-		       uint32_t depth, struct nestio_veventq **out)
+#include "internal.h"
+#include "kabi.h"
+
+/* not in enum nio_magic yet (lib/internal.h) */
+
+#define SEQ_MASK 0x7fffffffu		/* sequences are 0..INT_MAX */
+#define HDR_LEN ((uint32_t)sizeof(struct kabi_vevent_header))
+#define REC_MAX ((uint32_t)sizeof(((struct nestio_vevent *)0)->data))
+#define CHUNK 16			/* events per read(2) at most */
+
+struct nestio_veventq {
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
+	int fd;
+	uint32_t type;
+	uint32_t rec_len;	/* bytes per record; 0 until learned */
+	uint32_t expected;	/* the next sequence we expect */
+	uint32_t pending_lost;	/* lost since the last event returned */
+	uint64_t lost;		/* lost in all */
+	struct nestio_viommu *viommu;	/* pinned */
+	void (*fn)(struct nestio_veventq *q, const struct nestio_vevent *ev,
+		   void *data);
+	void *data;
+};
+
+static bool veventq_ok(const struct nestio_veventq *q)
 {
-	return -EOPNOTSUPP;
+	return nio_obj_of(q, NIO_MAGIC_VEVENTQ);
+}
+
+/* The record length of the types whose layout the library knows; the others
+ * are learned from the first event (see learn_rec_len). */
+static uint32_t type_rec_len(uint32_t type)
+{
+	switch (type) {
+	case KABI_VEVENTQ_TYPE_ARM_SMMUV3:
+		return sizeof(struct kabi_vevent_arm_smmuv3);
+	case KABI_VEVENTQ_TYPE_TEGRA241_CMDQV:
+		return sizeof(struct kabi_vevent_tegra241_cmdqv);
+	default:
+		return 0;
+	}
+}
+
+static int veventq_drain(void *obj);
+
+NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu,
+				     uint32_t type, uint32_t depth,
+				     struct nestio_veventq **out)
+{
+	struct kabi_veventq_alloc cmd = { .size = sizeof(cmd) };
+	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
+	struct nestio_veventq *q;
+	struct nestio_ctx *ctx;
+	int r, fl;
+
+	if (!vo || !out || depth == 0)
+		return -EINVAL;
+	ctx = vo->ctx;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	cmd.viommu_id = vo->id;
+	cmd.type = type;
+	cmd.veventq_depth = depth;
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_VEVENTQ_ALLOC, &cmd);
+	if (r < 0) {
+		free(q);
+		return r;
+	}
+	q->fd = (int)cmd.out_veventq_fd;
+	q->obj.id = cmd.out_veventq_id;
+	/* the kernel makes it close-on-exec; make sure, and never block */
+	fl = fcntl(q->fd, F_GETFD);
+	if (fl < 0 || (!(fl & FD_CLOEXEC) &&
+		       fcntl(q->fd, F_SETFD, fl | FD_CLOEXEC) < 0))
+		r = -errno;
+	fl = r < 0 ? -1 : fcntl(q->fd, F_GETFL);
+	if (r == 0 && (fl < 0 || fcntl(q->fd, F_SETFL, fl | O_NONBLOCK) < 0))
+		r = -errno;
+	if (r == 0)
+		r = nio_dispatch_add(ctx, q->fd, q, veventq_drain);
+	if (r < 0) {
+		close(q->fd);
+		nio_destroy_id(ctx, q->obj.id);
+		free(q);
+		return r;
+	}
+	q->obj.magic = NIO_MAGIC_VEVENTQ;
+	q->obj.refcount = 1;
+	q->obj.ctx = nio_ctx_get(ctx);
+	q->type = type;
+	q->rec_len = type_rec_len(type);
+	q->viommu = nestio_viommu_ref(viommu);
+	dbg(ctx, "veventq %u (type %#x, depth %u) on viommu %u: fd %d",
+	    q->obj.id, type, depth, vo->id, q->fd);
+	*out = q;
+	return 0;
 }
 
 NESTIO_EXPORT struct nestio_veventq *nestio_veventq_ref(struct nestio_veventq *q)
 {
-	return NULL;
+	if (!veventq_ok(q))
+		return NULL;
+	q->obj.refcount++;
+	return q;
 }
 
 NESTIO_EXPORT struct nestio_veventq *nestio_veventq_unref(struct nestio_veventq *q)
 {
+	struct nestio_ctx *ctx;
+
+	if (!veventq_ok(q) || --q->obj.refcount > 0)
+		return NULL;
+	ctx = q->obj.ctx;
+	nio_dispatch_del(ctx, q->fd);
+	/* the open file holds the object: close it first, then destroy */
+	close(q->fd);
+	nio_destroy_id(ctx, q->obj.id);
+	nestio_viommu_unref(q->viommu);
+	q->obj.magic = 0;
+	free(q);
+	nestio_ctx_unref(ctx);
 	return NULL;
 }
 
 NESTIO_EXPORT int nestio_veventq_get_fd(const struct nestio_veventq *q)
 {
-	return -EOPNOTSUPP;
+	return veventq_ok(q) ? q->fd : -EINVAL;
 }
 
 NESTIO_EXPORT uint32_t nestio_veventq_get_id(const struct nestio_veventq *q)
 {
-	return 0;
-}
-
-NESTIO_EXPORT int nestio_veventq_read(struct nestio_veventq *q, struct nestio_vevent *ev,
-			unsigned int max)
-{
-	return -EOPNOTSUPP;
+	return veventq_ok(q) ? q->obj.id : 0;
 }
 
 NESTIO_EXPORT uint64_t nestio_veventq_get_lost(const struct nestio_veventq *q)
 {
-	return 0;
+	return veventq_ok(q) ? q->lost : 0;
+}
+
+/* how far s is past the sequence we expected, modulo 2^31 */
+static uint32_t seq_gap(uint32_t s, uint32_t expected)
+{
+	return (s - expected) & SEQ_MASK;
+}
+
+static void count_lost(struct nestio_veventq *q, uint32_t n)
+{
+	q->pending_lost += n;
+	q->lost += n;
+}
+
+/*
+ * Parses len bytes of events into ev (room for at most max), accounting
+ * every sequence: the number of events filled, or -EIO if the bytes are no
+ * whole events of q->rec_len (a record length the library got wrong).
+ */
+static int parse(struct nestio_veventq *q, const uint8_t *buf, size_t len,
+		 struct nestio_vevent *ev, unsigned int max)
+{
+	unsigned int n = 0;
+	size_t off = 0;
+
+	while (off < len) {
+		struct kabi_vevent_header h;
+		struct nestio_vevent *e;
+		uint32_t s;
+
+		if (len - off < HDR_LEN)
+			return -EIO;
+		memcpy(&h, buf + off, HDR_LEN);
+		off += HDR_LEN;
+		s = h.sequence & SEQ_MASK;
+		if (h.flags & KABI_VEVENTQ_FLAG_LOST_EVENTS) {
+			/* every event up to and including s was lost */
+			count_lost(q, seq_gap(s, q->expected) + 1);
+			q->expected = (s + 1) & SEQ_MASK;
+			continue;
+		}
+		if (len - off < q->rec_len || n == max)
+			return -EIO;
+		count_lost(q, seq_gap(s, q->expected));
+		q->expected = (s + 1) & SEQ_MASK;
+		e = &ev[n++];
+		memset(e, 0, sizeof(*e));
+		e->sequence = s;
+		e->lost = q->pending_lost;
+		e->len = q->rec_len;
+		memcpy(e->data, buf + off, q->rec_len);
+		off += q->rec_len;
+		q->pending_lost = 0;
+	}
+	return (int)n;
+}
+
+/*
+ * For a type whose record length the library does not know: read the head
+ * event alone, with room for a header and 8, 16, ... 64 record bytes. The
+ * kernel refuses (EINVAL) a read that cannot hold the head event, and a
+ * read with less than a header to spare after it returns it alone, so the
+ * first read it accepts returns exactly one event: its length is the
+ * record's. A lost-events header at the head comes alone (a record needs
+ * at least 1 byte, and there are 8 to spare at most), and is accounted.
+ * 1: learned (the event is in *ev), 0: the queue is empty, -errno.
+ */
+static int learn_rec_len(struct nestio_veventq *q, struct nestio_vevent *ev)
+{
+	struct nestio_ctx *ctx = q->obj.ctx;
+	uint8_t buf[HDR_LEN + REC_MAX];
+	uint32_t room = 8;
+	ssize_t got;
+
+	while (room <= REC_MAX) {
+		got = nio_read(ctx, q->fd, buf, HDR_LEN + room);
+		if (got == -EINVAL) {
+			room += 8;
+			continue;
+		}
+		if (got == -EAGAIN || got == 0)
+			return 0;
+		if (got < 0)
+			return (int)got;
+		if ((size_t)got < HDR_LEN || (size_t)got > HDR_LEN + room)
+			return -EIO;
+		if (((struct kabi_vevent_header *)buf)->flags &
+		    KABI_VEVENTQ_FLAG_LOST_EVENTS) {
+			if (got != HDR_LEN)
+				return -EIO;
+			parse(q, buf, HDR_LEN, ev, 0);
+			continue;
+		}
+		if ((size_t)got == HDR_LEN)
+			return -EIO;	/* an event with no record */
+		q->rec_len = (uint32_t)got - HDR_LEN;
+		dbg(ctx, "veventq %u: records of type %#x are %u bytes",
+		    q->obj.id, q->type, q->rec_len);
+		return parse(q, buf, (size_t)got, ev, 1) == 1 ? 1 : -EIO;
+	}
+	err(ctx, "veventq %u: a record of type %#x is over %u bytes",
+	    q->obj.id, q->type, REC_MAX);
+	return -E2BIG;
+}
+
+NESTIO_EXPORT int nestio_veventq_read(struct nestio_veventq *q,
+				      struct nestio_vevent *ev,
+				      unsigned int max)
+{
+	uint8_t buf[CHUNK * (HDR_LEN + REC_MAX)];
+	unsigned int n = 0;
+
+	if (!veventq_ok(q) || !ev || max == 0 || max > INT32_MAX)
+		return -EINVAL;
+	if (!q->rec_len) {
+		int r = learn_rec_len(q, ev);
+
+		if (r <= 0)
+			return r;
+		n = 1;
+	}
+	while (n < max) {
+		unsigned int want = max - n < CHUNK ? max - n : CHUNK;
+		size_t len = want * (HDR_LEN + q->rec_len);
+		ssize_t got = nio_read(q->obj.ctx, q->fd, buf, len);
+		int r;
+
+		if (got == -EAGAIN || got == 0)
+			break;
+		if (got < 0) {
+			/* EINVAL: a record longer than the type's (a kernel
+			 * this library does not know) */
+			if (got == -EINVAL)
+				got = -EIO;
+			return n ? (int)n : (int)got;
+		}
+		/* at most want events fit in len bytes */
+		r = parse(q, buf, (size_t)got, ev + n, want);
+		if (r < 0) {
+			err(q->obj.ctx, "veventq %u: %zd bytes are no whole events",
+			    q->obj.id, got);
+			return n ? (int)n : r;
+		}
+		n += (unsigned int)r;
+		/* room for one more event was left: the queue is empty */
+		if ((size_t)got + HDR_LEN + q->rec_len <= len)
+			break;
+	}
+	return (int)n;
 }
 
 NESTIO_EXPORT int nestio_veventq_set_handler(struct nestio_veventq *q,
-			       void (*fn)(struct nestio_veventq *q,
-					  const struct nestio_vevent *ev,
-					  void *data),
-			       void *data)
+					     void (*fn)(struct nestio_veventq *q,
+							const struct nestio_vevent *ev,
+							void *data),
+					     void *data)
 {
-	return -EOPNOTSUPP;
+	if (!veventq_ok(q))
+		return -EINVAL;
+	q->fn = fn;
+	q->data = data;
+	return 0;
+}
+
+/* nestio_ctx_dispatch(): everything there is, one handler call per event */
+static int veventq_drain(void *obj)
+{
+	struct nestio_veventq *q = obj;
+	struct nestio_vevent ev[CHUNK];
+	int total = 0, r;
+
+	if (!q->fn)
+		return -ENOENT;
+	nestio_veventq_ref(q);	/* the handler may drop the caller's ref */
+	do {
+		/* what was read is delivered, even if the handler changes */
+		void (*fn)(struct nestio_veventq *, const struct nestio_vevent *,
+			   void *) = q->fn;
+		void *data = q->data;
+
+		r = nestio_veventq_read(q, ev, CHUNK);
+		for (int i = 0; i < r; i++)
+			fn(q, &ev[i], data);
+		if (r > 0)
+			total += r;
+	} while (r == CHUNK && q->fn);
+	nestio_veventq_unref(q);
+	return r < 0 ? r : total;
 }
