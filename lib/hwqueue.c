@@ -1,25 +1,145 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* STUB: being written. */
+/*
+ * nestio_hw_queue: a guest queue (for example a Tegra241 CMDQV virtual
+ * command queue) that the IOMMU reads directly from guest memory, on a
+ * vIOMMU. The kernel pins the queue's memory in the nest parent's IOAS
+ * while the queue lives.
+ *
+ * Destroy order. The drivers that implement HW queues (tegra241-cmdqv and
+ * the IOMMUFD_TEST mock) take them in index order on one vIOMMU and make
+ * queue i depend on queue i - 1 (iommufd_hw_queue_depend): destroying i - 1
+ * first is -EBUSY. So a queue also pins the library's queue at index - 1 on
+ * the same vIOMMU, when there is one, and no unref order can hit EBUSY. To
+ * find it, the live queues are kept on a list here, under a lock since
+ * queues of different contexts may be made on different threads.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "internal.h"
+#include "kabi.h"
+
+/* file-local: nothing outside this file looks at a HW queue's head */
+
+struct nestio_hw_queue {
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
+	uint32_t type;
+	uint32_t index;
+	struct nestio_viommu *viommu;	/* pinned */
+	struct nestio_hw_queue *prev;	/* index - 1 on viommu, pinned, or NULL */
+	struct nestio_hw_queue *next_live;
+};
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nestio_hw_queue *live;
+
+static bool hw_queue_ok(const struct nestio_hw_queue *hq)
+{
+	return nio_obj_of(hq, NIO_MAGIC_HW_QUEUE);
+}
+
+/* Registers hq and returns the live queue at hq's index - 1 on its
+ * vIOMMU, if any (not yet pinned). */
+static struct nestio_hw_queue *live_add(struct nestio_hw_queue *hq)
+{
+	struct nestio_hw_queue *p, *prev = NULL;
+
+	pthread_mutex_lock(&live_lock);
+	for (p = live; p && hq->index; p = p->next_live)
+		if (p->viommu == hq->viommu && p->index == hq->index - 1) {
+			prev = p;
+			break;
+		}
+	hq->next_live = live;
+	live = hq;
+	pthread_mutex_unlock(&live_lock);
+	return prev;
+}
+
+static void live_del(struct nestio_hw_queue *hq)
+{
+	struct nestio_hw_queue **pp;
+
+	pthread_mutex_lock(&live_lock);
+	for (pp = &live; *pp; pp = &(*pp)->next_live)
+		if (*pp == hq) {
+			*pp = hq->next_live;
+			break;
+		}
+	pthread_mutex_unlock(&live_lock);
+}
 
 NESTIO_EXPORT int nestio_hw_queue_new(struct nestio_viommu *viommu, uint32_t type,
-			uint32_t index, uint64_t base_iova, uint64_t length,
-			struct nestio_hw_queue **out)
+				      uint32_t index, uint64_t base_iova,
+				      uint64_t length, struct nestio_hw_queue **out)
 {
-	return -EOPNOTSUPP;
+	struct kabi_hw_queue_alloc cmd = { .size = sizeof(cmd) };
+	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
+	struct nestio_hw_queue *hq, *prev;
+	int r;
+
+	/*
+	 * The kernel's own rules: a length, and a range that does not wrap.
+	 * It pins the pages under [base_iova, base_iova + length) whatever
+	 * their alignment; a driver may ask more (tegra241: a power-of-two
+	 * length of at least 32, base aligned to it) and answers for itself.
+	 * Type 0 (the kernel's DEFAULT) is passed through: today's kernel
+	 * refuses it with EOPNOTSUPP, a later one may define it.
+	 */
+	if (!vo || !out || !length || base_iova + (length - 1) < base_iova)
+		return -EINVAL;
+	hq = calloc(1, sizeof(*hq));
+	if (!hq)
+		return -ENOMEM;
+	cmd.viommu_id = vo->id;
+	cmd.type = type;
+	cmd.index = index;
+	cmd.nesting_parent_iova = base_iova;
+	cmd.length = length;
+	r = nio_ioctl(vo->ctx, vo->ctx->fd, KABI_IOMMU_HW_QUEUE_ALLOC, &cmd);
+	if (r < 0) {
+		free(hq);
+		return r;
+	}
+	hq->obj.magic = NIO_MAGIC_HW_QUEUE;
+	hq->obj.refcount = 1;
+	hq->obj.ctx = nio_ctx_get(vo->ctx);
+	hq->obj.id = cmd.out_hw_queue_id;
+	hq->type = type;
+	hq->index = index;
+	hq->viommu = nestio_viommu_ref(viommu);
+	prev = live_add(hq);
+	hq->prev = nestio_hw_queue_ref(prev);
+	dbg(vo->ctx, "hw queue %u: type %#x index %u at %#llx+%#llx on viommu %u%s",
+	    hq->obj.id, type, index, (unsigned long long)base_iova,
+	    (unsigned long long)length, vo->id, prev ? " (pins the previous)" : "");
+	*out = hq;
+	return 0;
 }
 
 NESTIO_EXPORT struct nestio_hw_queue *nestio_hw_queue_ref(struct nestio_hw_queue *hq)
 {
-	return NULL;
+	if (!hw_queue_ok(hq))
+		return NULL;
+	hq->obj.refcount++;
+	return hq;
 }
 
 NESTIO_EXPORT struct nestio_hw_queue *nestio_hw_queue_unref(struct nestio_hw_queue *hq)
 {
+	if (!hw_queue_ok(hq) || --hq->obj.refcount > 0)
+		return NULL;
+	live_del(hq);
+	nio_destroy_id(hq->obj.ctx, hq->obj.id);
+	nestio_hw_queue_unref(hq->prev);
+	nestio_viommu_unref(hq->viommu);
+	nestio_ctx_unref(hq->obj.ctx);
+	hq->obj.magic = 0;
+	free(hq);
 	return NULL;
 }
 
 NESTIO_EXPORT uint32_t nestio_hw_queue_get_id(const struct nestio_hw_queue *hq)
 {
-	return 0;
+	return hw_queue_ok(hq) ? hq->obj.id : 0;
 }
