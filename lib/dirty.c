@@ -10,6 +10,7 @@
  * which this library reserves for "the kernel or IOMMU lacks the feature",
  * and here the IOMMU has it: the caller asked the wrong hwpt.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -57,7 +58,8 @@ NESTIO_EXPORT int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_
 {
 	struct kabi_hwpt_get_dirty_bitmap cmd = { .size = sizeof(cmd) };
 	const struct nio_obj *o = dirty_hwpt(hwpt);
-	uint64_t pages, words;
+	uint64_t pages, words, *buf;
+	size_t bytes, pg = (size_t)nio_page_mask + 1;
 	int r;
 
 	/*
@@ -74,16 +76,33 @@ NESTIO_EXPORT int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_
 		return -EINVAL;
 	pages = length / page_size;
 	words = pages / 64 + !!(pages % 64);
-	if (words > SIZE_MAX / sizeof(*bitmap))
+	if (words > (SIZE_MAX - pg) / sizeof(*bitmap))
 		return -EINVAL;
-	memset(bitmap, 0, (size_t)words * sizeof(*bitmap));
+	bytes = (size_t)words * sizeof(*bitmap);
+	/*
+	 * The drivers record a dirty leaf whole (a 2 MiB IOPTE is 512 bits)
+	 * and iova_bitmap_set() does not clamp it to the range: bits past the
+	 * last page, up to the end of the last pinned page of the bitmap, get
+	 * set. Let the kernel write to whole pages of ours, copy out what is
+	 * asked, and clear the bits past the range in the last word.
+	 */
+	buf = aligned_alloc(pg, (bytes + pg - 1) & ~(pg - 1));
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, bytes);
 	cmd.hwpt_id = o->id;
 	cmd.flags = flags & NESTIO_DIRTY_NO_CLEAR ?
 			    KABI_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
 	cmd.iova = iova;
 	cmd.length = length;
 	cmd.page_size = page_size;
-	cmd.data = (uintptr_t)bitmap;
+	cmd.data = (uintptr_t)buf;
 	r = nio_ioctl(o->ctx, o->ctx->fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+	if (r >= 0) {
+		if (pages % 64)
+			buf[words - 1] &= (UINT64_C(1) << (pages % 64)) - 1;
+		memcpy(bitmap, buf, bytes);
+	}
+	free(buf);
 	return r < 0 ? r : 0;
 }

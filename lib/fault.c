@@ -31,8 +31,11 @@ struct nestio_fault {
 	int fd;
 	struct kabi_hwpt_pgfault *buf;	/* read, not returned yet */
 	size_t nbuf, capbuf;
-	uint32_t *cookies;	/* returned, not answered yet */
+	/* returned, not answered yet: the token the caller got, and the
+	 * kernel's cookie it stands for (the kernel reuses cookies at once) */
+	struct nio_cookie { uint32_t token, kcookie; } *cookies;
 	size_t ncookies, capcookies;
+	uint32_t next_token;
 	void (*fn)(struct nestio_fault *f, const struct nestio_page_request *group,
 		   unsigned int n, void *data);
 	void *data;
@@ -140,25 +143,39 @@ NESTIO_EXPORT uint32_t nestio_fault_get_id(const struct nestio_fault *f)
 static ssize_t cookie_find(const struct nestio_fault *f, uint32_t cookie)
 {
 	for (size_t i = 0; i < f->ncookies; i++)
-		if (f->cookies[i] == cookie)
+		if (f->cookies[i].token == cookie)
 			return (ssize_t)i;
 	return -1;
 }
 
-static int cookie_add(struct nestio_fault *f, uint32_t cookie)
+/* The kernel handed kcookie out again: the group we returned under it was
+ * answered by the kernel (its device left the HWPT). Forget it, so that a
+ * late answer to it cannot answer the new group. */
+static void cookie_reused(struct nestio_fault *f, uint32_t kcookie)
 {
-	if (cookie_find(f, cookie) >= 0)
-		return 0;
+	for (size_t i = 0; i < f->ncookies; i++)
+		if (f->cookies[i].kcookie == kcookie) {
+			f->cookies[i] = f->cookies[--f->ncookies];
+			return;
+		}
+}
+
+/* a fresh token for kcookie: what the caller answers with */
+static int cookie_add(struct nestio_fault *f, uint32_t kcookie, uint32_t *token)
+{
 	if (f->ncookies == f->capcookies) {
 		size_t cap = f->capcookies ? 2 * f->capcookies : 16;
-		uint32_t *c = realloc(f->cookies, cap * sizeof(*c));
+		struct nio_cookie *c = realloc(f->cookies, cap * sizeof(*c));
 
 		if (!c)
 			return -ENOMEM;
 		f->cookies = c;
 		f->capcookies = cap;
 	}
-	f->cookies[f->ncookies++] = cookie;
+	do
+		*token = ++f->next_token;
+	while (!*token || cookie_find(f, *token) >= 0);
+	f->cookies[f->ncookies++] = (struct nio_cookie){ *token, kcookie };
 	return 0;
 }
 
@@ -204,6 +221,8 @@ static int fill(struct nestio_fault *f)
 				    f->obj.id, got);
 				return -EIO;
 			}
+			for (size_t i = f->nbuf; i < f->nbuf + (size_t)got / REC_LEN; i++)
+				cookie_reused(f, f->buf[i].cookie);
 			f->nbuf += (size_t)got / REC_LEN;
 			return (int)((size_t)got / REC_LEN);
 		}
@@ -271,12 +290,15 @@ static void req_from_uapi(const struct kabi_hwpt_pgfault *k,
 static int take_group(struct nestio_fault *f, size_t n,
 		      struct nestio_page_request *req)
 {
-	int r = cookie_add(f, f->buf[0].cookie);
+	uint32_t token;
+	int r = cookie_add(f, f->buf[0].cookie, &token);
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		req_from_uapi(&f->buf[i], &req[i]);
+		req[i].cookie = token;
+	}
 	f->nbuf -= n;
 	memmove(f->buf, f->buf + n, f->nbuf * REC_LEN);
 	return (int)n;
@@ -310,6 +332,7 @@ NESTIO_EXPORT int nestio_fault_respond(struct nestio_fault *f, uint32_t cookie,
 	i = cookie_find(f, cookie);
 	if (i < 0)
 		return -ENOENT;
+	resp.cookie = f->cookies[i].kcookie;
 	resp.code = code == NESTIO_PAGE_RESP_SUCCESS ? KABI_PAGE_RESP_SUCCESS
 						     : KABI_PAGE_RESP_INVALID;
 	r = nio_write(f->obj.ctx, f->fd, &resp, sizeof(resp));
@@ -346,7 +369,8 @@ static int fault_drain(void *obj)
 	if (!f->fn)
 		return -ENOENT;
 	nestio_fault_ref(f);	/* the handler may drop the caller's ref */
-	while (f->fn && (n = next_group(f)) > 0) {
+	/* stop once the handler dropped the last user reference */
+	while (f->fn && f->obj.refcount > 1 && (n = next_group(f)) > 0) {
 		void (*fn)(struct nestio_fault *, const struct nestio_page_request *,
 			   unsigned int, void *) = f->fn;
 		struct nestio_page_request *req = small;

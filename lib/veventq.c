@@ -340,7 +340,7 @@ static int veventq_drain(void *obj)
 			fn(q, &ev[i], data);
 		if (r > 0)
 			total += r;
-	} while (r == CHUNK && q->fn);
+	} while (r == CHUNK && q->fn && q->obj.refcount > 1);
 	nestio_veventq_unref(q);
 	return r < 0 ? r : total;
 }

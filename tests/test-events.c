@@ -847,6 +847,7 @@ START_TEST(test_fault_partial_groups)
 	struct nestio_page_request req[8];
 	struct kabi_hwpt_pgfault a[3] = { pf(1, 0x1000, false), pf(1, 0x2000, false),
 					  pf(1, 0x3000, true) };
+	uint32_t ta, t21;
 	struct kabi_hwpt_pgfault b[2] = { pf(2, 0x5000, false), pf(2, 0x6000, true) };
 
 	for (int i = 0; i < 3; i++)
@@ -871,10 +872,15 @@ START_TEST(test_fault_partial_groups)
 	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 3);
 	ck_assert_uint_eq(req[0].addr, 0x1000);
 	ck_assert_uint_eq(req[2].addr, 0x3000);
-	ck_assert_uint_eq(req[2].cookie, 11);
+	/* a group's requests share one token (not the kernel's cookie,
+	 * which the kernel reuses as soon as a group is answered) */
+	ta = req[0].cookie;
+	ck_assert_uint_ne(ta, 0);
+	ck_assert_uint_eq(req[2].cookie, ta);
 	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 2);
 	ck_assert_uint_eq(req[0].addr, 0x5000);
-	ck_assert_uint_eq(req[1].cookie, 12);
+	ck_assert_uint_eq(req[1].cookie, req[0].cookie);
+	ck_assert_uint_ne(req[0].cookie, ta);
 	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 0);
 
 	/* a cookie that changes also ends a group (the cookie names it) */
@@ -886,13 +892,39 @@ START_TEST(test_fault_partial_groups)
 	ff_nchunks = 1;
 	ff_chunk_next = 0;
 	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 2);
-	ck_assert_uint_eq(req[1].cookie, 21);
+	t21 = req[1].cookie;
 	ck_assert_uint_eq(req[1].flags & NESTIO_PRQ_LAST_PAGE, 0);
 	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 1);
-	ck_assert_uint_eq(req[0].cookie, 22);
-	ck_assert_int_eq(nestio_fault_respond(f, 21, NESTIO_PAGE_RESP_SUCCESS), -EINVAL);
+	ck_assert_uint_ne(req[0].cookie, t21);
+	ck_assert_int_eq(nestio_fault_respond(f, t21, NESTIO_PAGE_RESP_SUCCESS), -EINVAL);
 	ck_assert_int_eq(ff_writes, 1);	/* 21 was ours to answer; the fake
 					 * kernel never gave it */
+	ck_assert_uint_eq(ff_last.cookie, 21);	/* the kernel's cookie went out */
+
+	/* the kernel answered a group itself (its device left the hwpt) and
+	 * hands the same cookie to a new group: the stale token must not
+	 * answer the new group, and the new token must */
+	a[0] = pf(3, 0x7000, true);
+	a[0].cookie = 31;
+	memcpy(ff_chunk[0], a, REC);
+	ff_chunk_len[0] = REC;
+	ff_nchunks = 1;
+	ff_chunk_next = 0;
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 1);
+	ta = req[0].cookie;
+	b[0] = pf(4, 0x8000, true);
+	b[0].cookie = 31;		/* reused by the kernel */
+	memcpy(ff_chunk[0], b, REC);
+	ff_chunk_next = 0;
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 8), 1);
+	ck_assert_uint_eq(req[0].addr, 0x8000);
+	ck_assert_uint_ne(req[0].cookie, ta);
+	ck_assert_int_eq(nestio_fault_respond(f, ta, NESTIO_PAGE_RESP_INVALID), -ENOENT);
+	ck_assert_int_eq(ff_writes, 1);		/* nothing written for it */
+	nestio_fault_respond(f, req[0].cookie, NESTIO_PAGE_RESP_SUCCESS);
+	ck_assert_int_eq(ff_writes, 2);
+	ck_assert_uint_eq(ff_last.cookie, 31);
+	ck_assert_uint_eq(ff_last.code, KABI_PAGE_RESP_SUCCESS);
 	nestio_fault_unref(f);
 }
 END_TEST
