@@ -482,6 +482,37 @@ uint32_t nestio_veventq_get_id(const struct nestio_veventq *q);
 int nestio_veventq_read(struct nestio_veventq *q, struct nestio_vevent *ev,
 			unsigned int max);
 uint64_t nestio_veventq_get_lost(const struct nestio_veventq *q);
+/* An SMMUv3 event record, decoded (the Arm SMMUv3 architecture's layout). */
+#define NESTIO_SMMUV3_EVT_STE_FETCH	0x03u
+#define NESTIO_SMMUV3_EVT_BAD_STE	0x04u
+#define NESTIO_SMMUV3_EVT_CD_FETCH	0x09u
+#define NESTIO_SMMUV3_EVT_BAD_CD	0x0au
+#define NESTIO_SMMUV3_EVT_TRANSLATION	0x10u
+#define NESTIO_SMMUV3_EVT_ADDR_SIZE	0x11u
+#define NESTIO_SMMUV3_EVT_ACCESS	0x12u
+#define NESTIO_SMMUV3_EVT_PERMISSION	0x13u
+
+#define NESTIO_SMMUV3_EVF_SSV	(1u << 0)	/* ssid is valid */
+#define NESTIO_SMMUV3_EVF_STALL	(1u << 1)	/* the transaction stalled */
+#define NESTIO_SMMUV3_EVF_PRIV	(1u << 2)	/* privileged (PnU) */
+#define NESTIO_SMMUV3_EVF_INSTR	(1u << 3)	/* instruction fetch (InD) */
+#define NESTIO_SMMUV3_EVF_READ	(1u << 4)	/* a read (RnW) */
+#define NESTIO_SMMUV3_EVF_S2	(1u << 5)	/* raised by stage 2 */
+
+struct nestio_smmuv3_event {
+	uint8_t id;		/* NESTIO_SMMUV3_EVT_* or another event type */
+	uint8_t fault_class;	/* 0 CD fetch, 1 table walk, 2 input address */
+	uint16_t stag;
+	uint32_t flags;		/* NESTIO_SMMUV3_EVF_* */
+	uint32_t sid;		/* the stream ID: in a vEVENT, the virtual one */
+	uint32_t ssid;		/* with NESTIO_SMMUV3_EVF_SSV */
+	uint64_t addr;		/* the input address */
+	uint64_t ipa;		/* the IPA (bits 51:12), for stage-2 faults */
+	uint64_t fetch_addr;	/* the fetch address (bits 51:3), fetch faults */
+};
+
+int nestio_vevent_decode_smmuv3(const struct nestio_vevent *ev,
+				struct nestio_smmuv3_event *out);
 int nestio_veventq_set_handler(struct nestio_veventq *q,
 			       void (*fn)(struct nestio_veventq *q,
 					  const struct nestio_vevent *ev,

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <endian.h>
+
 #include "internal.h"
 #include "kabi.h"
 
@@ -343,4 +345,40 @@ static int veventq_drain(void *obj)
 	} while (r == CHUNK && q->fn && q->obj.refcount > 1);
 	nestio_veventq_unref(q);
 	return r < 0 ? r : total;
+}
+
+/*
+ * An SMMUv3 event record (four little-endian words) in fields, after the
+ * Arm SMMUv3 architecture: word 0 the event type, SSV, SubstreamID and
+ * StreamID; word 1 STAG, Stall, PnU, InD, RnW, S2 and the fault class;
+ * word 2 the input address; word 3 the IPA or the fetch address.
+ */
+#define EVT_FIELD(v, hi, lo) (((v) >> (lo)) & ((1ull << ((hi) - (lo) + 1)) - 1))
+
+NESTIO_EXPORT int nestio_vevent_decode_smmuv3(const struct nestio_vevent *ev,
+					      struct nestio_smmuv3_event *out)
+{
+	uint64_t w[4];
+
+	if (!ev || !out || ev->len < sizeof(w))
+		return -EINVAL;
+	for (int i = 0; i < 4; i++)
+		w[i] = le64toh(ev->data[i]);
+	*out = (struct nestio_smmuv3_event){
+		.id = (uint8_t)EVT_FIELD(w[0], 7, 0),
+		.fault_class = (uint8_t)EVT_FIELD(w[1], 41, 40),
+		.stag = (uint16_t)EVT_FIELD(w[1], 15, 0),
+		.flags = (w[0] & (1ull << 11) ? NESTIO_SMMUV3_EVF_SSV : 0) |
+			 (w[1] & (1ull << 31) ? NESTIO_SMMUV3_EVF_STALL : 0) |
+			 (w[1] & (1ull << 33) ? NESTIO_SMMUV3_EVF_PRIV : 0) |
+			 (w[1] & (1ull << 34) ? NESTIO_SMMUV3_EVF_INSTR : 0) |
+			 (w[1] & (1ull << 35) ? NESTIO_SMMUV3_EVF_READ : 0) |
+			 (w[1] & (1ull << 39) ? NESTIO_SMMUV3_EVF_S2 : 0),
+		.sid = (uint32_t)EVT_FIELD(w[0], 63, 32),
+		.ssid = (uint32_t)EVT_FIELD(w[0], 31, 12),
+		.addr = w[2],
+		.ipa = w[3] & (EVT_FIELD(~0ull, 51, 12) << 12),
+		.fetch_addr = w[3] & (EVT_FIELD(~0ull, 51, 3) << 3),
+	};
+	return 0;
 }

@@ -8,6 +8,7 @@
  * whole-event / whole-group read rules, the same lost-events header, the
  * same sequence numbers, cookies handed out at read time.
  */
+#include <endian.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -929,6 +930,47 @@ START_TEST(test_fault_partial_groups)
 }
 END_TEST
 
+/* ---------------------------------------------------- SMMUv3 records */
+
+START_TEST(test_decode_smmuv3)
+{
+	/* F_TRANSLATION for virtual SID 0x42, SSID 5, a privileged read of
+	 * 0x7f0000401000, table-walk class, stage 1 */
+	struct nestio_vevent ev = { .len = 32 };
+	struct nestio_smmuv3_event e;
+
+	ev.data[0] = htole64(0x10 | 1ull << 11 | 5ull << 12 | 0x42ull << 32);
+	ev.data[1] = htole64(0x1234 | 1ull << 33 | 1ull << 35 | 1ull << 40);
+	ev.data[2] = htole64(0x7f0000401000ull);
+	ev.data[3] = htole64(0x000fffffffffffffull);
+	ck_assert_int_eq(nestio_vevent_decode_smmuv3(&ev, &e), 0);
+	ck_assert_uint_eq(e.id, NESTIO_SMMUV3_EVT_TRANSLATION);
+	ck_assert_uint_eq(e.sid, 0x42);
+	ck_assert_uint_eq(e.ssid, 5);
+	ck_assert_uint_eq(e.flags, NESTIO_SMMUV3_EVF_SSV | NESTIO_SMMUV3_EVF_PRIV |
+				   NESTIO_SMMUV3_EVF_READ);
+	ck_assert_uint_eq(e.stag, 0x1234);
+	ck_assert_uint_eq(e.fault_class, 1);
+	ck_assert_uint_eq(e.addr, 0x7f0000401000ull);
+	ck_assert_uint_eq(e.ipa, 0x000ffffffffff000ull);
+	ck_assert_uint_eq(e.fetch_addr, 0x000ffffffffffff8ull);
+	/* every flag bit, each on its own */
+	ev.data[0] = htole64(0x13);
+	ev.data[1] = htole64(1ull << 31 | 1ull << 34 | 1ull << 39);
+	ck_assert_int_eq(nestio_vevent_decode_smmuv3(&ev, &e), 0);
+	ck_assert_uint_eq(e.id, NESTIO_SMMUV3_EVT_PERMISSION);
+	ck_assert_uint_eq(e.flags, NESTIO_SMMUV3_EVF_STALL | NESTIO_SMMUV3_EVF_INSTR |
+				   NESTIO_SMMUV3_EVF_S2);
+	ck_assert_uint_eq(e.sid, 0);
+	/* a record shorter than SMMUv3's, and NULLs */
+	ev.len = 4;
+	ck_assert_int_eq(nestio_vevent_decode_smmuv3(&ev, &e), -EINVAL);
+	ck_assert_int_eq(nestio_vevent_decode_smmuv3(NULL, &e), -EINVAL);
+	ev.len = 32;
+	ck_assert_int_eq(nestio_vevent_decode_smmuv3(&ev, NULL), -EINVAL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ dispatch */
 
 static struct {
@@ -1057,6 +1099,7 @@ int main(void)
 	tcase_add_test(tc, test_veventq_bad_read);
 	tcase_add_test(tc, test_seq_no_loss);
 	tcase_add_test(tc, test_seq_gaps);
+	tcase_add_test(tc, test_decode_smmuv3);
 	tcase_add_test(tc, test_seq_lost_tail);
 	tcase_add_test(tc, test_seq_lost_then_events);
 	tcase_add_test(tc, test_seq_wrap);
