@@ -27,16 +27,8 @@ static int ifd;
 
 static void setup(void)
 {
-	struct nestio_hwpt_paging_opts o = {
-		.sz = sizeof(o),
-		.flags = NESTIO_HWPT_NEST_PARENT,
-	};
-
-	ck_assert_int_eq(nestio_ctx_new(&ctx), 0);
+	tu_mock_nest_setup(0, &ctx, &ioas, &dev, &parent);
 	ifd = nestio_ctx_get_fd(ctx);
-	ck_assert_int_eq(nestio_ioas_new(ctx, &ioas), 0);
-	ck_assert_int_eq(tu_mock_device(ctx, nestio_ioas_get_id(ioas), 0, &dev), 0);
-	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &parent), 0);
 	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &tu_mock_s1, NULL, &nested), 0);
 	nested_id = nestio_hwpt_get_id(nested);
 }

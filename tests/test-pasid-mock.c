@@ -48,18 +48,9 @@ static struct nestio_stage1 cfg(int k)
 
 static void setup(void)
 {
-	struct nestio_hwpt_paging_opts o = {
-		.sz = sizeof(o),
-		.flags = NESTIO_HWPT_NEST_PARENT,
-	};
-
-	ck_assert_int_eq(nestio_ctx_new(&ctx), 0);
+	tu_mock_nest_setup(MOCK_FLAGS_DEVICE_PASID, &ctx, &ioas, &dev, &parent);
 	ifd = nestio_ctx_get_fd(ctx);
-	ck_assert_int_eq(nestio_ioas_new(ctx, &ioas), 0);
-	ck_assert_int_eq(tu_mock_device(ctx, nestio_ioas_get_id(ioas),
-					MOCK_FLAGS_DEVICE_PASID, &dev), 0);
 	sd = tu_mock_stdev_id(dev);
-	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &parent), 0);
 	ck_assert_int_eq(nestio_pasid_table_new(parent, &tbl), 0);
 }
 

@@ -289,3 +289,19 @@ uint32_t tu_mock_stdev_id(struct nestio_device *dev)
 
 	return md ? md->stdev_id : 0;
 }
+
+void tu_mock_nest_setup(uint32_t dev_flags, struct nestio_ctx **ctx,
+			struct nestio_ioas **ioas, struct nestio_device **dev,
+			struct nestio_hwpt **parent)
+{
+	struct nestio_hwpt_paging_opts o = {
+		.sz = sizeof(o),
+		.flags = NESTIO_HWPT_NEST_PARENT,
+	};
+
+	ck_assert_int_eq(nestio_ctx_new(ctx), 0);
+	ck_assert_int_eq(nestio_ioas_new(*ctx, ioas), 0);
+	ck_assert_int_eq(tu_mock_device(*ctx, nestio_ioas_get_id(*ioas),
+					dev_flags, dev), 0);
+	ck_assert_int_eq(nestio_hwpt_new_paging(*dev, *ioas, &o, parent), 0);
+}

@@ -64,6 +64,11 @@ int tu_mock_check_map(int iommufd, uint32_t hwpt_id, uint64_t iova,
 		      uint64_t length, const void *uptr);
 int tu_mock_pasid_check(int iommufd, uint32_t stdev_id, uint32_t pasid,
 			uint32_t hwpt_id);
+/* The tier-2 base: a ctx, an IOAS, a mock device on it (dev_flags), and a
+ * nest-parent paging hwpt on the IOAS. */
+void tu_mock_nest_setup(uint32_t dev_flags, struct nestio_ctx **ctx,
+			struct nestio_ioas **ioas, struct nestio_device **dev,
+			struct nestio_hwpt **parent);
 /* the stdev id of a device made by tu_mock_device() */
 uint32_t tu_mock_stdev_id(struct nestio_device *dev);
 /* true when this kernel has the mock (IOMMU_TEST_CMD) */
