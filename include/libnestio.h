@@ -223,6 +223,7 @@ int nestio_hw_caps_decode(uint32_t type, const void *data, size_t len,
 			  uint64_t kernel_caps, uint8_t max_pasid_log2,
 			  struct nestio_hw_caps *caps);
 const char *nestio_iommu_type_name(enum nestio_iommu_type type);
+const char *nestio_cap_name(uint64_t cap);
 
 /* ----------------------------------------------------------------- hwpt */
 

@@ -96,19 +96,6 @@ static const struct {
 	{ NESTIO_STAGE1_AMD, "amd" },
 };
 
-static const struct {
-	uint64_t bit;
-	const char *name;
-} cap_names[] = {
-	{ NESTIO_CAP_NESTING, "nesting" },
-	{ NESTIO_CAP_DIRTY_TRACKING, "dirty-tracking" },
-	{ NESTIO_CAP_PASID, "pasid" },
-	{ NESTIO_CAP_PASID_EXEC, "pasid-exec" },
-	{ NESTIO_CAP_PASID_PRIV, "pasid-priv" },
-	{ NESTIO_CAP_ATS, "ats" },
-	{ NESTIO_CAP_PRI, "pri" },
-	{ NESTIO_CAP_STALL, "stall" },
-};
 
 /* A reason under construction: appends stop quietly when it is full. */
 struct msg {
@@ -272,11 +259,13 @@ static int check(const struct caps_view *c, const struct want_view *w,
 
 		msg_add(m, "vIOMMU needs capabilities the host (%s) lacks: ",
 			type_name(c->type));
-		for (size_t i = 0; i < ARRAY_LEN(cap_names); i++) {
-			if (!(missing & cap_names[i].bit))
+		for (int b = 0; b < 64; b++) {
+			const char *name = nestio_cap_name(1ull << b);
+
+			if (!(missing & (1ull << b)) || !name)
 				continue;
-			msg_add(m, "%s%s", sep, cap_names[i].name);
-			missing &= ~cap_names[i].bit;
+			msg_add(m, "%s%s", sep, name);
+			missing &= ~(1ull << b);
 			sep = ", ";
 		}
 		if (missing)

@@ -184,3 +184,27 @@ NESTIO_EXPORT const char *nestio_iommu_type_name(enum nestio_iommu_type type)
 	}
 	return NULL;
 }
+
+/* One name per NESTIO_CAP_* bit: nestioctl and the compatibility check's
+ * reasons both read it. */
+static const struct {
+	uint64_t bit;
+	const char *name;
+} cap_names[] = {
+	{ NESTIO_CAP_NESTING, "nesting" },
+	{ NESTIO_CAP_DIRTY_TRACKING, "dirty-tracking" },
+	{ NESTIO_CAP_PASID, "pasid" },
+	{ NESTIO_CAP_PASID_EXEC, "pasid-exec" },
+	{ NESTIO_CAP_PASID_PRIV, "pasid-priv" },
+	{ NESTIO_CAP_ATS, "ats" },
+	{ NESTIO_CAP_PRI, "pri" },
+	{ NESTIO_CAP_STALL, "stall" },
+};
+
+NESTIO_EXPORT const char *nestio_cap_name(uint64_t cap)
+{
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (cap_names[i].bit == cap)
+			return cap_names[i].name;
+	return NULL;
+}

@@ -188,6 +188,31 @@ START_TEST(test_caps_none)
 }
 END_TEST
 
+START_TEST(test_cap_name)
+{
+	static const struct { uint64_t bit; const char *name; } want[] = {
+		{ NESTIO_CAP_NESTING, "nesting" },
+		{ NESTIO_CAP_DIRTY_TRACKING, "dirty-tracking" },
+		{ NESTIO_CAP_PASID, "pasid" },
+		{ NESTIO_CAP_PASID_EXEC, "pasid-exec" },
+		{ NESTIO_CAP_PASID_PRIV, "pasid-priv" },
+		{ NESTIO_CAP_ATS, "ats" },
+		{ NESTIO_CAP_PRI, "pri" },
+		{ NESTIO_CAP_STALL, "stall" },
+	};
+	int named = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		ck_assert_str_eq(nestio_cap_name(want[i].bit), want[i].name);
+	/* exactly those bits have names: not 0, not two at once */
+	for (int b = 0; b < 64; b++)
+		named += nestio_cap_name(1ull << b) != NULL;
+	ck_assert_int_eq(named, (int)ARRAY_SIZE(want));
+	ck_assert_ptr_null(nestio_cap_name(0));
+	ck_assert_ptr_null(nestio_cap_name(NESTIO_CAP_NESTING | NESTIO_CAP_ATS));
+}
+END_TEST
+
 START_TEST(test_caps_names)
 {
 	const char *seen[NESTIO_FEATURE_MAX] = { 0 };
@@ -219,5 +244,6 @@ int main(void)
 	tcase_add_test(tc, test_caps_sized);
 	tcase_add_test(tc, test_caps_none);
 	tcase_add_test(tc, test_caps_names);
+	tcase_add_test(tc, test_cap_name);
 	return tu_run(s);
 }

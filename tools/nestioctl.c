@@ -100,44 +100,31 @@ static int cmd_features(void)
 
 /* ---- info ---- */
 
-struct bit_name {
-	uint64_t bit;
-	const char *name;
-};
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* stage-1 formats have no name function in the library */
+static const char *stage1_name(uint64_t bit)
+{
+	return bit == NESTIO_STAGE1_VTD ? "vtd" :
+	       bit == NESTIO_STAGE1_ARM_SMMUV3 ? "arm-smmuv3" :
+	       bit == NESTIO_STAGE1_AMD ? "amd" : NULL;
+}
 
-static const struct bit_name cap_names[] = {
-	{ NESTIO_CAP_NESTING, "nesting" },
-	{ NESTIO_CAP_DIRTY_TRACKING, "dirty-tracking" },
-	{ NESTIO_CAP_PASID, "pasid" },
-	{ NESTIO_CAP_PASID_EXEC, "pasid-exec" },
-	{ NESTIO_CAP_PASID_PRIV, "pasid-priv" },
-	{ NESTIO_CAP_ATS, "ats" },
-	{ NESTIO_CAP_PRI, "pri" },
-	{ NESTIO_CAP_STALL, "stall" },
-};
-
-static const struct bit_name stage1_names[] = {
-	{ NESTIO_STAGE1_VTD, "vtd" },
-	{ NESTIO_STAGE1_ARM_SMMUV3, "arm-smmuv3" },
-	{ NESTIO_STAGE1_AMD, "amd" },
-};
-
-static const struct bit_name errata_names[] = {
-	{ NESTIO_ERRATA_772415_SPR17,
-	  "772415-spr17 (no read-only maps in a nest parent)" },
-};
+static const char *erratum_name(uint64_t bit)
+{
+	return bit > UINT32_MAX ? NULL : nestio_errata_name((uint32_t)bit);
+}
 
 /* The names of the set bits of v, and any bits without a name, in hex. */
-static void print_bits(uint64_t v, const struct bit_name *names, size_t n)
+static void print_bits(uint64_t v, const char *(*name_of)(uint64_t bit))
 {
 	bool any = false;
 
-	for (size_t i = 0; i < n; i++) {
-		if (v & names[i].bit) {
-			printf("%s%s", any ? " " : "", names[i].name);
-			v &= ~names[i].bit;
+	for (int b = 0; b < 64; b++) {
+		const char *name = name_of(1ull << b);
+
+		if (v & (1ull << b) && name) {
+			printf("%s%s", any ? " " : "", name);
+			v &= ~(1ull << b);
 			any = true;
 		}
 	}
@@ -255,17 +242,20 @@ static int cmd_info(const char *name)
 	printf("%-18s %s (hw-info type %" PRIu32 ")\n",
 	       "iommu:", tname ? tname : "unknown", caps.raw_type);
 	printf("capabilities:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++) {
-		printf("  %-16s %s\n", cap_names[i].name,
-		       caps.caps & cap_names[i].bit ? "yes" : "no");
-		other &= ~cap_names[i].bit;
+	for (int b = 0; b < 64; b++) {
+		const char *cap = nestio_cap_name(1ull << b);
+
+		if (!cap)
+			continue;
+		printf("  %-16s %s\n", cap, caps.caps & (1ull << b) ? "yes" : "no");
+		other &= ~(1ull << b);
 	}
 	if (other)
 		printf("  %-16s 0x%" PRIx64 "\n", "other", other);
 	printf("%-18s ", "stage-1 formats:");
-	print_bits(caps.stage1_formats, stage1_names, ARRAY_SIZE(stage1_names));
+	print_bits(caps.stage1_formats, stage1_name);
 	printf("%-18s ", "errata:");
-	print_bits(caps.errata, errata_names, ARRAY_SIZE(errata_names));
+	print_bits(caps.errata, erratum_name);
 	print_width("stage-1 input:", caps.stage1_ia_bits);
 	print_width("stage-2 input:", caps.stage2_ia_bits);
 	print_width("output address:", caps.oa_bits);
