@@ -185,14 +185,14 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 						const struct nestio_hwpt_nested_opts *opts,
 						struct nestio_hwpt **out)
 {
+	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
 	struct nestio_hwpt *hwpt;
 	int r;
 
-	if (!ctx || !nio_viommu_ok(viommu) || !out ||
-	    nestio_hwpt_get_ctx(nestio_viommu_get_parent(viommu)) != ctx)
+	if (!ctx || !vo || vo->ctx != ctx || !out)
 		return -EINVAL;
-	r = new_nested(dev, nestio_viommu_get_id(viommu), s1, opts, &hwpt);
+	r = new_nested(dev, vo->id, s1, opts, &hwpt);
 	if (r < 0)
 		return r;
 	hwpt->viommu = nestio_viommu_ref(viommu);

@@ -18,18 +18,18 @@ NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 				     uint64_t virt_id,
 				     struct nestio_vdevice **out)
 {
+	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct kabi_vdevice_alloc cmd = { .size = sizeof(cmd) };
 	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
 	struct nestio_vdevice *v;
 	int r;
 
-	if (!ctx || !nio_viommu_ok(viommu) || !out ||
-	    nestio_hwpt_get_ctx(nestio_viommu_get_parent(viommu)) != ctx)
+	if (!ctx || !vo || vo->ctx != ctx || !out)
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	cmd.viommu_id = nestio_viommu_get_id(viommu);
+	cmd.viommu_id = vo->id;
 	cmd.dev_id = nestio_device_get_id(dev);
 	cmd.virt_id = virt_id;
 	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_VDEVICE_ALLOC, &cmd);
