@@ -355,59 +355,91 @@ static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 enum attach_op { OP_ATTACH, OP_REPLACE };
 
 /*
- * One path for the four attach/replace calls: check, call the device's
- * operation, then pin the new target and unpin the old one. On failure the
- * device's bookkeeping is exactly as before.
+ * Drops a pin taken with nio_obj_pin(): inline, unless it is the last
+ * reference, which the object's unref frees (same effect as the unref).
  */
-static int attach_common(struct nestio_device *dev, uint32_t pasid,
-			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
-			 enum attach_op op)
+static inline void unpin(struct nestio_ioas *ioas, struct nestio_hwpt *hwpt)
 {
-	struct attachment *slot, *tmp, old = { 0 };
-	const struct nio_obj *t;
-	uint32_t pt_id;
+	struct nio_obj *o = (struct nio_obj *)(ioas ? (void *)ioas : (void *)hwpt);
+
+	if (!o)
+		return;
+	if (o->refcount > 1)
+		o->refcount--;
+	else if (ioas)
+		nestio_ioas_unref(ioas);
+	else
+		nestio_hwpt_unref(hwpt);
+}
+
+/* A first attachment of a slot: the device's attach operation, then the pin. */
+static int __attribute__((noinline))
+attach_new(struct nestio_device *dev, uint32_t pasid, const struct nio_obj *t,
+	   struct nestio_ioas *ioas, struct nestio_hwpt *hwpt)
+{
+	struct attachment *tmp, *slot;
 	int r;
 
-	t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS) : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
+	if (!dev->ops.attach)
+		return -EOPNOTSUPP;
+	/* grow first, so a failed allocation leaves nothing attached */
+	tmp = realloc(dev->att, (dev->natt + 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	dev->att = tmp;
+	r = dev->ops.attach(dev, pasid, t->id, dev->userdata);
+	if (r < 0)
+		return r;
+	slot = &dev->att[dev->natt++];
+	slot->pasid = pasid;
+	nio_obj_pin(t);
+	slot->ioas = ioas;
+	slot->hwpt = hwpt;
+	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
+	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, t->id);
+	return 0;
+}
+
+/*
+ * One path for the four attach/replace calls: check, call the device's
+ * operation, then pin the new target and unpin the old one. On failure the
+ * device's bookkeeping is exactly as before. Inlined into each call, so
+ * that a replace (a VMM's hot path: a guest's context or PASID entry
+ * changed) is the checks, the operation and two reference counts.
+ */
+static inline __attribute__((always_inline)) int
+attach_common(struct nestio_device *dev, uint32_t pasid,
+	      struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
+	      enum attach_op op)
+{
+	const struct nio_obj *t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS)
+				       : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
+	struct nestio_ioas *old_ioas;
+	struct nestio_hwpt *old_hwpt;
+	struct attachment *slot;
+	int r;
+
 	if (!nio_device_ok(dev) || !pasid_ok(pasid) || !t || t->ctx != dev->ctx)
 		return -EINVAL;
-	pt_id = t->id;
 	slot = find_slot(dev, pasid);
-	if (op == OP_ATTACH && slot)
-		return -EBUSY;
-	if (op == OP_REPLACE && !slot)
+	if (op == OP_ATTACH)
+		return slot ? -EBUSY : attach_new(dev, pasid, t, ioas, hwpt);
+	if (!slot)
 		return -ENOENT;
-	if (op == OP_ATTACH) {
-		if (!dev->ops.attach)
-			return -EOPNOTSUPP;
-		/* grow first, so a failed allocation leaves nothing attached */
-		tmp = realloc(dev->att, (dev->natt + 1) * sizeof(*tmp));
-		if (!tmp)
-			return -ENOMEM;
-		dev->att = tmp;
-		r = dev->ops.attach(dev, pasid, pt_id, dev->userdata);
-		if (r < 0)
-			return r;
-		slot = &dev->att[dev->natt++];
-		slot->pasid = pasid;
-	} else {
-		if (!dev->ops.replace)
-			return -EOPNOTSUPP;
-		r = dev->ops.replace(dev, pasid, pt_id, dev->userdata);
-		if (r < 0)
-			return r;
-		old = *slot;
-	}
+	if (!dev->ops.replace)
+		return -EOPNOTSUPP;
+	r = dev->ops.replace(dev, pasid, t->id, dev->userdata);
+	if (r < 0)
+		return r;
+	old_ioas = slot->ioas;
+	old_hwpt = slot->hwpt;
 	/* pin the new target before unpinning the old: they may be one */
 	nio_obj_pin(t);
 	slot->ioas = ioas;
 	slot->hwpt = hwpt;
-	if (old.ioas)
-		nestio_ioas_unref(old.ioas);
-	if (old.hwpt)
-		nestio_hwpt_unref(old.hwpt);
+	unpin(old_ioas, old_hwpt);
 	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
-	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, pt_id);
+	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, t->id);
 	return 0;
 }
 
@@ -415,28 +447,28 @@ NESTIO_EXPORT int nestio_device_attach_ioas(struct nestio_device *dev,
 					    uint32_t pasid,
 					    struct nestio_ioas *ioas)
 {
-	return ioas ? attach_common(dev, pasid, ioas, NULL, OP_ATTACH) : -EINVAL;
+	return attach_common(dev, pasid, ioas, NULL, OP_ATTACH);
 }
 
 NESTIO_EXPORT int nestio_device_attach_hwpt(struct nestio_device *dev,
 					    uint32_t pasid,
 					    struct nestio_hwpt *hwpt)
 {
-	return hwpt ? attach_common(dev, pasid, NULL, hwpt, OP_ATTACH) : -EINVAL;
+	return attach_common(dev, pasid, NULL, hwpt, OP_ATTACH);
 }
 
 NESTIO_EXPORT int nestio_device_replace_ioas(struct nestio_device *dev,
 					     uint32_t pasid,
 					     struct nestio_ioas *ioas)
 {
-	return ioas ? attach_common(dev, pasid, ioas, NULL, OP_REPLACE) : -EINVAL;
+	return attach_common(dev, pasid, ioas, NULL, OP_REPLACE);
 }
 
 NESTIO_EXPORT int nestio_device_replace_hwpt(struct nestio_device *dev,
 					     uint32_t pasid,
 					     struct nestio_hwpt *hwpt)
 {
-	return hwpt ? attach_common(dev, pasid, NULL, hwpt, OP_REPLACE) : -EINVAL;
+	return attach_common(dev, pasid, NULL, hwpt, OP_REPLACE);
 }
 
 NESTIO_EXPORT int nestio_device_detach(struct nestio_device *dev,

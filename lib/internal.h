@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <syslog.h>
 
@@ -69,13 +70,39 @@ void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
 #define err(ctx, ...) nio_log_cond(ctx, LOG_ERR, __VA_ARGS__)
 
 /* ---- the one ioctl chokepoint (lib/ioctl.c) ----
- * Retries EINTR only, returns 0 (or the ioctl's non-negative result) or
- * -errno, logs the request name at debug level. nio_ioctl_hook is the seam
- * hermetic tests replace to see and answer every request.
+ * nio_ioctl() retries EINTR only, returns 0 (or the ioctl's non-negative
+ * result) or -errno, logs the request name at debug level. nio_ioctl_hook
+ * is the seam hermetic tests replace to see and answer every request; it
+ * starts as nio_ioctl_real (ioctl(2) itself).
+ *
+ * nio_ioctl_slow() is the chokepoint in full. What is inline here is only
+ * its common case, taken when it is provably the same: no hook installed,
+ * debug logging off, and the ioctl neither failed with EINTR (retried by
+ * the slow path) nor needs more than its -errno. Then one ioctl(2) call is
+ * all it costs, instead of a call to the chokepoint, a second one through
+ * the hook and a third to ioctl(2): an invalidation or an attach is a
+ * VMM's hot path, and under TCG each call and return is costly.
  */
 extern int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg);
-int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg);
+int nio_ioctl_real(int fd, unsigned long request, void *arg);
+int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
+		   void *arg);
 const char *nio_ioctl_name(unsigned long request);
+
+static inline int nio_ioctl(struct nestio_ctx *ctx, int fd,
+			    unsigned long request, void *arg)
+{
+	if (__builtin_expect((nio_ioctl_hook == nio_ioctl_real) &
+			     (ctx->log_priority < LOG_DEBUG), 1)) {
+		int r = ioctl(fd, request, arg);
+
+		if (__builtin_expect(r >= 0, 1))
+			return r;
+		if (errno != EINTR)
+			return -errno;
+	}
+	return nio_ioctl_slow(ctx, fd, request, arg);
+}
 
 /* read(2)/write(2) on a queue fd, through the same seam: EINTR retried,
  * -errno on failure (-EAGAIN when a non-blocking fd has nothing) */
