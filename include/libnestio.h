@@ -458,6 +458,20 @@ int nestio_invq_discard(struct nestio_invq *q, uint32_t n);
 int nestio_invq_pending(struct nestio_invq *q);
 int nestio_invq_get_stats(struct nestio_invq *q, struct nestio_invq_stats *st);
 
+/*
+ * Direct, synchronous invalidation, for a caller that already holds a whole
+ * batch (a guest's ring forwarded at once): the *n entries at entries, each
+ * entry_len bytes of a NESTIO_INV_* type (raw_type: the kernel's data type
+ * for NESTIO_INV_RAW, else 0), in one IOMMU_HWPT_INVALIDATE. 0 when all are
+ * done; else -errno and *n = the entries done, entries[*n] the failed one.
+ */
+int nestio_hwpt_invalidate(struct nestio_hwpt *nested, uint32_t type,
+			   uint32_t raw_type, const void *entries,
+			   size_t entry_len, uint32_t *n);
+int nestio_viommu_invalidate(struct nestio_viommu *viommu, uint32_t type,
+			     uint32_t raw_type, const void *entries,
+			     size_t entry_len, uint32_t *n);
+
 /* --------------------------------------------------------------- vEVENTQ */
 
 /* vEVENTQ types: the kernel's numbers; others pass through as raw types */

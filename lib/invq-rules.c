@@ -345,10 +345,28 @@ static uint32_t smmu_coalesce(void *scratch, uint8_t *seg, uint32_t n)
 	return k;
 }
 
-/* ------------------------------------------------------------------- raw */
+/* ----------------------------------------------------------------- table */
 
-static const struct invq_type invq_types[] = {
-	{
+/*
+ * Why the SMMUv3 entry sets count_overstates. The kernel's
+ * arm_vsmmu_cache_invalidate() (drivers/iommu/arm/arm-smmu-v3/
+ * arm-smmu-v3-iommufd.c, as of Linux 7.2) converts the user's
+ * commands one by one but issues them to the command queue only in blocks
+ * (CMDQ_BATCH_ENTRIES - 1 commands, or at the end of the array). When it
+ * cannot convert command k (a CFGI_CD or ATC_INV naming a vSID with no
+ * vDEVICE, an opcode it does not take: -EIO) it reports k handled, yet the
+ * commands of the block being built, from its start to k, were converted
+ * and never issued; when issuing a block fails, its count also covers
+ * commands of that block. Taking such a count as done would silently lose a
+ * guest's invalidation. Invalidations are idempotent, so the library sends
+ * [0, k) again on their own: a success proves they were carried out, and a
+ * failure of that re-send at j makes j the failed entry (by the same rule).
+ * The Tegra241 CMDQV vIOMMU uses the same function and data type. VT-d's
+ * intel_nested_cache_invalidate_user() carries out each entry before it
+ * counts it, and the mock's handlers do the same: their counts are trusted.
+ */
+const struct invq_type nio_invq_types[INVQ_NTYPES] = {
+	[NESTIO_INV_VTD_S1 - 1] = {
 		.type = NESTIO_INV_VTD_S1,
 		.name = "vtd-s1",
 		.on = INVQ_ON_HWPT,
@@ -361,7 +379,7 @@ static const struct invq_type invq_types[] = {
 		.coalesce = vtd_coalesce,
 		.scratch = 2 * sizeof(struct vtd_item),
 	},
-	{
+	[NESTIO_INV_ARM_SMMUV3 - 1] = {
 		.type = NESTIO_INV_ARM_SMMUV3,
 		.name = "arm-smmuv3",
 		.on = INVQ_ON_VIOMMU,
@@ -378,26 +396,34 @@ static const struct invq_type invq_types[] = {
 		.coalesce = smmu_coalesce,
 		.scratch = sizeof(struct smmu_scratch) + sizeof(struct smmu_key),
 		.batch_class = smmu_batch_class,
+		.count_overstates = true,	/* see above */
 	},
-	{
+	[NESTIO_INV_RAW - 1] = {
 		.type = NESTIO_INV_RAW,
 		.name = "raw",
 		.on = INVQ_ON_HWPT | INVQ_ON_VIOMMU,
 		.flags = NESTIO_INVQ_COALESCE,	/* accepted; nothing to merge */
 		.raw = true,
 		.to_kabi = NULL,	/* the caller's bytes are the kernel's */
+		/* count_overstates: from the kernel's data type, at a failure */
 	},
 };
+
+_Static_assert(NESTIO_INV_VTD_S1 == 1 && NESTIO_INV_ARM_SMMUV3 == 2 &&
+	       NESTIO_INV_RAW == INVQ_NTYPES, "the table is indexed by type - 1");
 
 _Static_assert(sizeof(struct nestio_inv_vtd) ==
 	       sizeof(struct kabi_hwpt_vtd_s1_invalidate), "vtd entry");
 _Static_assert(sizeof(struct nestio_inv_smmuv3) ==
 	       sizeof(struct kabi_viommu_arm_smmuv3_invalidate), "smmuv3 entry");
 
-const struct invq_type *nio_invq_type_find(uint32_t type, unsigned int on)
+bool nio_invq_count_overstated(unsigned int on, uint32_t data_type)
 {
-	for (size_t i = 0; i < sizeof(invq_types) / sizeof(invq_types[0]); i++)
-		if (invq_types[i].type == type && invq_types[i].on & on)
-			return &invq_types[i];
-	return NULL;
+	for (size_t i = 0; i < INVQ_NTYPES; i++) {
+		const struct invq_type *t = &nio_invq_types[i];
+
+		if (!t->raw && t->on & on && t->data_type == data_type)
+			return t->count_overstates;
+	}
+	return false;
 }

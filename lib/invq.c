@@ -8,6 +8,10 @@
  * Everything that differs between entry types (sizes, the kernel's data
  * type, validation, conversion, the coalescing rules and the batch rule)
  * lives in one table (lib/invq.h, lib/invq-rules.c); the queue only walks it.
+ *
+ * The direct calls (nestio_hwpt_invalidate, nestio_viommu_invalidate) send
+ * a batch the caller holds at once, through the same sending code, so they
+ * follow the same rules on the kernel's count.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -241,11 +245,90 @@ static uint32_t invq_batch_len(const struct nestio_invq *q, uint32_t pos)
 	return end - pos;
 }
 
+/* ------------------------------------------------------------- sending */
+
 /*
- * One IOMMU_HWPT_INVALIDATE with num entries from pos. *done: how many the
- * kernel handled, as far as that can be trusted: a count that is all of
- * them (or more) on an error, or not all of them on success, is not.
+ * The one place every invalidation is sent from, the queue's flushes and
+ * the direct calls alike, so both follow the same rules on what the
+ * kernel's count is worth. A call is its struct kabi_hwpt_invalidate (the
+ * kernel writes back entry_num and nothing else), the ctx, and what the
+ * target is (INVQ_ON_*). st (NULL: none) counts the calls and failures.
+ *
+ * inv_failed(): cmd, sent with num entries, failed (r < 0) or came back
+ * with a count other than num (r >= 0): how many are done, as far as that
+ * can be trusted. A count that is all of them (or more) on an error, or not all
+ * of them on a success, is not (0; a success with a wrong count is the
+ * kernel's bug: -EIO, logged). A driver that overstates its count
+ * (count_overstates in lib/invq-rules.c) gets entries [0, k) again in a
+ * call of their own before they are taken as done; a re-send failing at j
+ * makes j the failed entry, with its error, and the same rule applies to it.
+ * Each round sends fewer entries, so this ends.
  */
+static int __attribute__((noinline, cold))
+inv_failed(struct nestio_ctx *ctx, unsigned int on,
+	   struct kabi_hwpt_invalidate *cmd, uint32_t num, int r,
+	   uint32_t *done, struct nestio_invq_stats *st)
+{
+	for (;;) {
+		uint32_t count = cmd->entry_num, k;
+		int r2;
+
+		if (st)
+			st->failures++;
+		if (r >= 0) {
+			err(ctx, "invalidate %u: the kernel succeeded but handled %u of %u entries; none taken as done",
+			    cmd->hwpt_id, count, num);
+			*done = 0;
+			return -EIO;
+		}
+		k = count < num ? count : 0;
+		dbg(ctx, "invalidate %u: entry %u of %u failed: %s",
+		    cmd->hwpt_id, k, num, strerror(-r));
+		if (!k || !nio_invq_count_overstated(on, cmd->data_type)) {
+			*done = k;
+			return r;
+		}
+		/* [0, k) again, on their own */
+		cmd->entry_num = k;
+		r2 = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+
+		if (st)
+			st->ioctls++;
+		dbg(ctx, "invalidate %u: re-sending the %u entries before it: %s",
+		    cmd->hwpt_id, k, r2 < 0 ? strerror(-r2) : "done");
+		if (r2 >= 0 && cmd->entry_num == k) {
+			*done = k;	/* done; entry k failed with r */
+			return r;
+		}
+		r = r2;
+		num = k;
+	}
+}
+
+/*
+ * Sends cmd (its entry_num entries, in the kernel's layout): 0 with *done
+ * = all of them, or -errno with *done = the entries done, entry *done
+ * being the failed one.
+ */
+static inline int inv_send(struct nestio_ctx *ctx, unsigned int on,
+			   struct kabi_hwpt_invalidate *cmd, uint32_t *done,
+			   struct nestio_invq_stats *st)
+{
+	uint32_t num = cmd->entry_num;
+	int r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+
+	if (st)
+		st->ioctls++;
+	if (__builtin_expect(r >= 0 && cmd->entry_num == num, 1)) {
+		*done = num;
+		return 0;
+	}
+	return inv_failed(ctx, on, cmd, num, r, done, st);
+}
+
+/* ------------------------------------------------- the queue: flushing */
+
+/* One batch of the queue: num entries from pos. */
 static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
 		     uint32_t *done)
 {
@@ -257,7 +340,6 @@ static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
 		.entry_len = q->kabi_len,
 		.entry_num = num,
 	};
-	int r;
 
 	if (q->t->to_kabi) {
 		for (uint32_t i = 0; i < num; i++)
@@ -265,23 +347,8 @@ static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
 				      ent(q, pos + i), q->entry_len);
 		cmd.data_uptr = (uintptr_t)q->kbuf;
 	}
-	r = nio_ioctl(q->ctx, q->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &cmd);
-	q->st.ioctls++;
-	if (r >= 0 && cmd.entry_num == num) {
-		*done = num;
-		return 0;
-	}
-	q->st.failures++;
-	if (r >= 0) {
-		err(q->ctx, "invq %p: the kernel succeeded but handled %u of %u entries; none taken as done",
-		    (void *)q, cmd.entry_num, num);
-		*done = 0;
-		return -EIO;
-	}
-	*done = cmd.entry_num < num ? cmd.entry_num : 0;
-	dbg(q->ctx, "invq %p: entry %u of %u failed: %s", (void *)q, *done, num,
-	    strerror(-r));
-	return r;
+	return inv_send(q->ctx, q->hwpt ? INVQ_ON_HWPT : INVQ_ON_VIOMMU, &cmd,
+			done, &q->st);
 }
 
 static void invq_drop(struct nestio_invq *q, uint32_t k)
@@ -324,6 +391,24 @@ static int invq_flush_locked(struct nestio_invq *q,
 	q->st.sent += sent;
 	return r < 0 ? r : (int)sent;
 }
+
+NESTIO_EXPORT int nestio_invq_flush(struct nestio_invq *q,
+				    struct nestio_invq_fail *fail)
+{
+	int r;
+
+	if (!invq_ok(q))
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(fail, struct nestio_invq_fail);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&q->lock);
+	r = invq_flush_locked(q, fail);
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+/* -------------------------------------------------- the queue: pushing */
 
 /*
  * Validate all n first (nothing is queued if one is bad), then copy in
@@ -396,21 +481,169 @@ NESTIO_EXPORT int nestio_invq_push_smmuv3(struct nestio_invq *q, uint64_t cmd0,
 	return nestio_invq_push(q, &e, sizeof(e));
 }
 
-NESTIO_EXPORT int nestio_invq_flush(struct nestio_invq *q,
-				    struct nestio_invq_fail *fail)
+/* ------------------------------------------------------ the direct calls */
+
+/*
+ * A direct call of a type whose entries are checked (VT-d) or converted to
+ * the kernel's layout (SMMUv3 on a big-endian host), once it is known that
+ * entry k is malformed (k < num) or that there is something to convert.
+ * A malformed entry k is a failure at k: entries [0, k) are sent first, as
+ * if the kernel had been the one to reject entry k, so the caller has one
+ * rule for both.
+ */
+static int __attribute__((noinline, cold))
+inv_direct_rare(struct nestio_ctx *ctx, unsigned int on,
+		const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
+		uint32_t k, uint32_t *n)
+{
+	const uint8_t *entries = (const uint8_t *)(uintptr_t)cmd->data_uptr;
+	uint32_t num = cmd->entry_num, done = 0;
+	uint8_t *kbuf = NULL;
+	int r = 0;
+
+	if (k && t->to_kabi) {
+		kbuf = malloc((size_t)k * t->kabi_len);
+		if (!kbuf) {
+			*n = 0;		/* nothing sent */
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < k; i++)
+			t->to_kabi(kbuf + (size_t)i * t->kabi_len,
+				   entries + (size_t)i * t->entry_len, t->entry_len);
+		cmd->data_uptr = (uintptr_t)kbuf;
+	}
+	cmd->entry_num = k;
+	if (k)
+		r = inv_send(ctx, on, cmd, &done, NULL);
+	free(kbuf);
+	if (r == 0 && k < num) {
+		dbg(ctx, "invalidate %u: entry %u of %u is malformed",
+		    cmd->hwpt_id, k, num);
+		r = -EINVAL;
+	}
+	*n = done;
+	return r;
+}
+
+/* A direct call of a type whose entries are checked or converted. */
+static int __attribute__((noinline))
+inv_direct_typed(struct nestio_ctx *ctx, unsigned int on,
+		 const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
+		 uint32_t *n)
+{
+	const uint8_t *e = (const uint8_t *)(uintptr_t)cmd->data_uptr;
+	uint32_t num = cmd->entry_num, k = 0;
+
+	if (t->check)
+		while (k < num && t->check(e + (size_t)k * t->entry_len) == 0)
+			k++;
+	else
+		k = num;
+	if (__builtin_expect(k == num && !t->to_kabi, 1))
+		return inv_send(ctx, on, cmd, n, NULL);
+	return inv_direct_rare(ctx, on, t, cmd, k, n);
+}
+
+/*
+ * The direct calls' argument checks; fills cmd, and *tp with the type
+ * (NULL for NESTIO_INV_RAW, which the table has nothing to say about).
+ * Inlined into each, as is what follows (inv_direct_send), so that the
+ * common case is the checks, one struct to fill and ioctl(2); the checks
+ * are grouped so that each group is one branch (calls and branches are
+ * what a wrapper costs most, under TCG above all).
+ */
+static inline __attribute__((always_inline)) int
+inv_direct_prepare(const struct nio_obj *o, unsigned int on, uint32_t type,
+		   uint32_t raw_type, const void *entries, size_t entry_len,
+		   const uint32_t *n, struct kabi_hwpt_invalidate *cmd,
+		   const struct invq_type **tp)
+{
+	const struct invq_type *t = NULL;
+	uint32_t num, data_type, kabi_len;
+	bool bad;
+
+	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
+		return -EINVAL;
+	num = *n;
+	if (type == NESTIO_INV_RAW) {
+		/* the caller's bytes as they are: nothing in the table to read */
+		bad = (num == 0) | (entry_len - 1 >= UINT32_MAX);
+		data_type = raw_type;
+		kabi_len = (uint32_t)entry_len;
+	} else {
+		t = nio_invq_type_find(type, on);
+		if (!t)
+			return -EINVAL;
+		bad = (num == 0) | (raw_type != 0) | (entry_len != t->entry_len);
+		data_type = t->data_type;
+		kabi_len = t->kabi_len;
+	}
+	if (__builtin_expect(bad, 0))
+		return -EINVAL;
+	*cmd = (struct kabi_hwpt_invalidate){
+		.size = sizeof(*cmd),
+		.hwpt_id = o->id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = data_type,
+		.entry_len = kabi_len,
+		.entry_num = num,
+	};
+	*tp = t;	/* NULL for raw */
+	return 0;
+}
+
+/* cmd filled by inv_direct_prepare(): send it (inv_send), or hand a type
+ * whose entries are checked or converted to inv_direct_typed() */
+static inline __attribute__((always_inline)) int
+inv_direct_send(struct nestio_ctx *ctx, unsigned int on,
+		const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
+		uint32_t *n)
 {
 	int r;
 
-	if (!invq_ok(q))
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(fail, struct nestio_invq_fail);
-	if (r < 0)
-		return r;
-	pthread_mutex_lock(&q->lock);
-	r = invq_flush_locked(q, fail);
-	pthread_mutex_unlock(&q->lock);
-	return r;
+	if (t && (t->check || t->to_kabi))
+		return inv_direct_typed(ctx, on, t, cmd, n);
+	/* inv_send(), but the count sent is read back from *n (the caller's,
+	 * which the library has not written yet): one register less to keep
+	 * across the ioctl */
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+	if (__builtin_expect(r >= 0 && cmd->entry_num == *n, 1))
+		return 0;
+	return inv_failed(ctx, on, cmd, *n, r, n, NULL);
 }
+
+NESTIO_EXPORT int nestio_hwpt_invalidate(struct nestio_hwpt *nested,
+					 uint32_t type, uint32_t raw_type,
+					 const void *entries, size_t entry_len,
+					 uint32_t *n)
+{
+	const struct nio_obj *o = nio_obj_of(nested, NIO_MAGIC_HWPT);
+	struct kabi_hwpt_invalidate cmd;
+	const struct invq_type *t;
+
+	if (inv_direct_prepare(o, INVQ_ON_HWPT, type, raw_type, entries,
+			       entry_len, n, &cmd, &t) < 0 ||
+	    nestio_hwpt_is_nested(nested) != 1)
+		return -EINVAL;
+	return inv_direct_send(o->ctx, INVQ_ON_HWPT, t, &cmd, n);
+}
+
+NESTIO_EXPORT int nestio_viommu_invalidate(struct nestio_viommu *viommu,
+					   uint32_t type, uint32_t raw_type,
+					   const void *entries, size_t entry_len,
+					   uint32_t *n)
+{
+	const struct nio_obj *o = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
+	struct kabi_hwpt_invalidate cmd;
+	const struct invq_type *t;
+
+	if (inv_direct_prepare(o, INVQ_ON_VIOMMU, type, raw_type, entries,
+			       entry_len, n, &cmd, &t) < 0)
+		return -EINVAL;
+	return inv_direct_send(o->ctx, INVQ_ON_VIOMMU, t, &cmd, n);
+}
+
+/* ------------------------------------------------- the queue: the rest */
 
 NESTIO_EXPORT int nestio_invq_discard(struct nestio_invq *q, uint32_t n)
 {

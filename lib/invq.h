@@ -41,9 +41,36 @@ struct invq_type {
 	size_t scratch;
 	/* a batch (one ioctl) ends where this changes (NULL: never) */
 	int (*batch_class)(unsigned int qflags, const void *e);
+	/*
+	 * The kernel's driver for this data type may count as handled, on a
+	 * failure, entries it never carried out: a failure with a count k > 0
+	 * re-sends entries [0, k) on their own before they are taken as done
+	 * (lib/invq-rules.c says why for each type that sets it). The rule
+	 * goes with the kernel's data type on that target, so a raw type with
+	 * the same data type follows it too.
+	 */
+	bool count_overstates;
 };
 
-/* the table's entry for a type allowed on what the queue invalidates */
-const struct invq_type *nio_invq_type_find(uint32_t type, unsigned int on);
+/* The table, indexed by type - 1 (NESTIO_INV_VTD_S1 .. NESTIO_INV_RAW). */
+#define INVQ_NTYPES 3u
+extern const struct invq_type nio_invq_types[INVQ_NTYPES]
+	__attribute__((visibility("hidden")));
+
+/* the table's entry for a type allowed on what is invalidated (INVQ_ON_*) */
+static inline const struct invq_type *nio_invq_type_find(uint32_t type,
+							 unsigned int on)
+{
+	const struct invq_type *t;
+
+	if (type - 1 >= INVQ_NTYPES)
+		return NULL;
+	t = &nio_invq_types[type - 1];
+	return t->on & on ? t : NULL;
+}
+
+/* Does the kernel's driver for data_type on on (INVQ_ON_*) overstate its
+ * count on a failure (a typed entry with count_overstates says so)? */
+bool nio_invq_count_overstated(unsigned int on, uint32_t data_type);
 
 #endif

@@ -347,6 +347,112 @@ START_TEST(test_viommu_invalidate)
 }
 END_TEST
 
+/* ------------------------------------------------------ the direct calls */
+
+static int hwpt_inv(struct nestio_hwpt *h, const struct mock_hwpt_invalidate_selftest *e,
+		    uint32_t *n)
+{
+	return nestio_hwpt_invalidate(h, NESTIO_INV_RAW, MOCK_HWPT_INVALIDATE_DATA_SELFTEST,
+				      e, sizeof(*e), n);
+}
+
+START_TEST(test_direct_hwpt)
+{
+	const struct mock_hwpt_invalidate_selftest e[] = {
+		{ .iotlb_id = 1 }, { .iotlb_id = 3 },
+		{ .iotlb_id = 0 }, { .iotlb_id = MOCK_IOTLB_ID_MAX + 1 }, { .iotlb_id = 2 },
+		{ .flags = MOCK_INVALIDATE_FLAG_ALL },
+	};
+	uint32_t n = 2;
+
+	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, DEF, DEF });
+	ck_assert_int_eq(hwpt_inv(nested, e, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	expect_iotlb(nested_id, (const uint32_t[]){ DEF, 0, DEF, 0 });
+	/* the mock rejects the second entry: the first is done, the last not */
+	n = 3;
+	ck_assert_int_eq(hwpt_inv(nested, &e[2], &n), -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, DEF, 0 });
+	/* from the failed one on: fails at once, nothing else happens */
+	n = 2;
+	ck_assert_int_eq(hwpt_inv(nested, &e[3], &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, DEF, 0 });
+	/* skip it */
+	n = 1;
+	ck_assert_int_eq(hwpt_inv(nested, &e[4], &n), 0);
+	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, 0, 0 });
+	ck_assert_int_eq(hwpt_inv(nested, &e[5], &n), 0);
+}
+END_TEST
+
+/* flags the mock does not know, a type it does not take, a hwpt that is
+ * not nested: nothing is done and the count says so */
+START_TEST(test_direct_hwpt_refused)
+{
+	const struct mock_hwpt_invalidate_selftest e[] = {
+		{ .iotlb_id = 2 }, { .flags = 1u << 5, .iotlb_id = 1 }, { .iotlb_id = 0 },
+	};
+	const struct nestio_inv_vtd v = { .addr = 0x1000, .npages = 1 };
+	uint32_t n = 3;
+	int r;
+
+	ck_assert_int_eq(hwpt_inv(nested, e, &n), -EOPNOTSUPP);
+	ck_assert_uint_eq(n, 1);
+	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, 0, DEF });
+	n = 1;
+	r = nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, &v, sizeof(v), &n);
+	ck_assert_msg(r == -EINVAL || r == -EOPNOTSUPP, "r = %d", r);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(hwpt_inv(parent, e, &n), -EINVAL);	/* no ioctl: a paging hwpt */
+	ck_assert_uint_eq(n, 1);
+	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, 0, DEF });
+}
+END_TEST
+
+START_TEST(test_direct_viommu)
+{
+	struct nestio_viommu *v = NULL;
+	struct nestio_vdevice *vd = NULL;
+	uint32_t dev_id = nestio_device_get_id(dev), n;
+	const uint32_t vdev = 0x42;
+	const struct mock_viommu_invalidate_selftest e[] = {
+		{ .vdev_id = vdev, .cache_id = 0 },
+		{ .vdev_id = vdev, .cache_id = 2 },
+		{ .vdev_id = 0x99, .cache_id = 1 },	/* no such vDEVICE */
+		{ .vdev_id = vdev, .cache_id = 3 },
+	};
+	const struct nestio_inv_smmuv3 s = { .cmd = { 0x10, 0 } };
+
+	ck_assert_int_eq(nestio_viommu_new(dev, parent, MOCK_VIOMMU_TYPE_SELFTEST,
+					   NULL, &v), 0);
+	ck_assert_int_eq(nestio_vdevice_new(v, dev, vdev, &vd), 0);
+	expect_cache(dev_id, (const uint32_t[]){ CDEF, CDEF, CDEF, CDEF });
+	n = 4;
+	ck_assert_int_eq(nestio_viommu_invalidate(v, NESTIO_INV_RAW,
+						  MOCK_VIOMMU_INVALIDATE_DATA_SELFTEST,
+						  e, sizeof(e[0]), &n), -EINVAL);
+	ck_assert_uint_eq(n, 2);
+	expect_cache(dev_id, (const uint32_t[]){ 0, CDEF, 0, CDEF });
+	n = 1;
+	ck_assert_int_eq(nestio_viommu_invalidate(v, NESTIO_INV_RAW,
+						  MOCK_VIOMMU_INVALIDATE_DATA_SELFTEST,
+						  &e[3], sizeof(e[0]), &n), 0);
+	ck_assert_uint_eq(n, 1);
+	expect_cache(dev_id, (const uint32_t[]){ 0, CDEF, 0, 0 });
+	/* SMMUv3 commands on the mock vIOMMU: refused, nothing done */
+	n = 1;
+	ck_assert_int_lt(nestio_viommu_invalidate(v, NESTIO_INV_ARM_SMMUV3, 0, &s,
+						  sizeof(s), &n), 0);
+	ck_assert_uint_eq(n, 0);
+	expect_cache(dev_id, (const uint32_t[]){ 0, CDEF, 0, 0 });
+	nestio_vdevice_unref(vd);
+	nestio_viommu_unref(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("invq-mock");
@@ -360,6 +466,9 @@ int main(void)
 	tcase_add_test(tc, test_hwpt_vtd_refused);
 	tcase_add_test(tc, test_hwpt_pinned);
 	tcase_add_test(tc, test_viommu_invalidate);
+	tcase_add_test(tc, test_direct_hwpt);
+	tcase_add_test(tc, test_direct_hwpt_refused);
+	tcase_add_test(tc, test_direct_viommu);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
