@@ -9,7 +9,9 @@
 # sid at priority 50: nothing is ever installed from sid (its libc6 would
 # break the host); the kernel source tarball is only downloaded and unpacked.
 # The mirror URI and the keyring are read from the machine's existing Debian
-# source, so no host name is written down here.
+# source, so no host name is written down here. arm64 is added as a foreign
+# architecture only so that tests/vm/sysroot.sh can download (never install)
+# the arm64 .debs the cross-built test binaries link against.
 set -eu
 
 SRC=/etc/apt/sources.list.d/libnestio-extra.sources
@@ -85,6 +87,11 @@ if [ "$(cat "$PIN" 2>/dev/null)" != "$want_pin" ]; then
 fi
 if [ "$(cat "$SRC" 2>/dev/null)" != "$want_src" ]; then
 	printf '%s\n' "$want_src" > "$SRC"; changed=1
+fi
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	log "adding the arm64 foreign architecture (downloads only)"
+	dpkg --add-architecture arm64; changed=1
 fi
 
 missing=

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # kernel.sh ARCH — print the directory holding a test-VM kernel for ARCH
-# (x86_64), building it first if the cache does not have it yet.
+# (x86_64, or arm64 cross-built with gcc-aarch64-linux-gnu), building it
+# first if the cache does not have it yet.
 #
 # Source: Debian's newest linux-source-7.x package, downloaded and unpacked
 # (never installed). The built image is cached under
@@ -20,6 +21,8 @@ log() { printf 'kernel.sh: %s\n' "$*" >&2; }
 
 case "$arch" in
 x86_64) karch=x86_64; image=arch/x86/boot/bzImage; target=bzImage; cross= ;;
+arm64) karch=arm64; image=arch/arm64/boot/Image; target=Image
+	cross=CROSS_COMPILE=aarch64-linux-gnu- ;;
 *) log "unknown arch $arch"; exit 1 ;;
 esac
 frag=$here/config/$arch.fragment
