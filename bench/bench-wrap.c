@@ -2,8 +2,10 @@
 /*
  * What the library costs over the raw ioctl sequence, side by side in one
  * run, on the kernel's IOMMUFD_TEST mock in the test VM: map, unmap,
- * attach (replace the RID between two hwpts) and a one-entry invalidate.
- * Target: library / raw <= 1.03.
+ * attach (replace the RID between two hwpts), a one-entry invalidate with
+ * the direct call (nestio_hwpt_invalidate) and the same through the queue
+ * (push + flush). Target: library / raw <= 1.03. The raw side holds the
+ * kernel's object ids in variables, as a VMM writing raw ioctls would.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ static struct bench_mock m;
 static unsigned char *buf;
 static struct nestio_hwpt *h[2], *parent, *nested;
 static struct nestio_invq *q;
+static uint32_t ioas_id, h_id[2], nested_id;	/* for the raw side */
 static int flip;
 
 /* map NPAGES single pages at fixed IOVAs, then unmap them (both timed
@@ -33,7 +36,7 @@ static void raw_map(void *p, int ops)
 			.size = sizeof(c),
 			.flags = KABI_IOAS_MAP_FIXED_IOVA | KABI_IOAS_MAP_READABLE |
 				 KABI_IOAS_MAP_WRITEABLE,
-			.ioas_id = nestio_ioas_get_id(m.ioas),
+			.ioas_id = ioas_id,
 			.user_va = (uintptr_t)(buf + (i % NPAGES) * PAGE),
 			.length = PAGE, .iova = IOVA0 + (uint64_t)(i % NPAGES) * PAGE,
 		};
@@ -70,7 +73,7 @@ static void raw_attach(void *p, int ops)
 				      .op = MOCK_OP_MOCK_DOMAIN_REPLACE,
 				      .id = m.stdev_id };
 
-		c.mock_domain_replace.pt_id = nestio_hwpt_get_id(h[flip ^= 1]);
+		c.mock_domain_replace.pt_id = h_id[flip ^= 1];
 		if (ioctl(m.fd, MOCK_IOMMU_TEST_CMD, &c) < 0)
 			abort();
 	}
@@ -90,7 +93,7 @@ static void raw_inv(void *p, int ops)
 	for (int i = 0; i < ops; i++) {
 		struct mock_hwpt_invalidate_selftest e = { .iotlb_id = (uint32_t)i % 4 };
 		struct kabi_hwpt_invalidate c = {
-			.size = sizeof(c), .hwpt_id = nestio_hwpt_get_id(nested),
+			.size = sizeof(c), .hwpt_id = nested_id,
 			.data_uptr = (uintptr_t)&e,
 			.data_type = MOCK_HWPT_INVALIDATE_DATA_SELFTEST,
 			.entry_len = sizeof(e), .entry_num = 1,
@@ -101,7 +104,23 @@ static void raw_inv(void *p, int ops)
 	}
 }
 
+/* the direct call: the caller holds the batch (here of one) */
 static void lib_inv(void *p, int ops)
+{
+	(void)p;
+	for (int i = 0; i < ops; i++) {
+		struct mock_hwpt_invalidate_selftest e = { .iotlb_id = (uint32_t)i % 4 };
+		uint32_t n = 1;
+
+		if (nestio_hwpt_invalidate(nested, NESTIO_INV_RAW,
+					   MOCK_HWPT_INVALIDATE_DATA_SELFTEST,
+					   &e, sizeof(e), &n) < 0)
+			abort();
+	}
+}
+
+/* the queue: one push and one flush */
+static void lib_invq(void *p, int ops)
 {
 	(void)p;
 	for (int i = 0; i < ops; i++) {
@@ -124,6 +143,7 @@ int main(void)
 		{ "map_unmap", "raw", "lib", raw_map, lib_map, NULL, 100, 101 },
 		{ "attach", "raw", "lib", raw_attach, lib_attach, NULL, 200, 101 },
 		{ "invalidate", "raw", "lib", raw_inv, lib_inv, NULL, 200, 101 },
+		{ "invalidate_queue", "raw", "lib", raw_inv, lib_invq, NULL, 200, 101 },
 	};
 
 	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
@@ -137,6 +157,10 @@ int main(void)
 		fprintf(stderr, "bench-wrap: set-up failed\n");
 		return 1;
 	}
+	ioas_id = nestio_ioas_get_id(m.ioas);
+	h_id[0] = nestio_hwpt_get_id(h[0]);
+	h_id[1] = nestio_hwpt_get_id(h[1]);
+	nested_id = nestio_hwpt_get_id(nested);
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		bench_compare(&pairs[i]);
 	nestio_invq_unref(q);
