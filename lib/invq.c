@@ -260,9 +260,13 @@ static uint32_t invq_batch_len(const struct nestio_invq *q, uint32_t pos)
  * of them on a success, is not (0; a success with a wrong count is the
  * kernel's bug: -EIO, logged). A driver that overstates its count
  * (count_overstates in lib/invq-rules.c) gets entries [0, k) again in a
- * call of their own before they are taken as done; a re-send failing at j
- * makes j the failed entry, with its error, and the same rule applies to it.
- * Each round sends fewer entries, so this ends.
+ * call of their own before they are taken as done, when entry k was
+ * refused (-EIO: the driver would not convert it, so nothing waited on the
+ * hardware); a re-send refused at j makes j the failed entry and the same
+ * rule applies to it (each round sends fewer entries, and none of them
+ * waits on the hardware, so this ends soon). Any other error from such a
+ * driver (a command queue that timed out, say) confirms nothing: 0 done,
+ * and no re-send that could wait on a wedged queue again.
  */
 static int __attribute__((noinline, cold))
 inv_failed(struct nestio_ctx *ctx, unsigned int on,
@@ -286,6 +290,10 @@ inv_failed(struct nestio_ctx *ctx, unsigned int on,
 		    cmd->hwpt_id, k, num, strerror(-r));
 		if (!k || !nio_invq_count_overstated(on, cmd->data_type)) {
 			*done = k;
+			return r;
+		}
+		if (r != -EIO) {
+			*done = 0;
 			return r;
 		}
 		/* [0, k) again, on their own */
@@ -567,14 +575,14 @@ inv_direct_prepare(const struct nio_obj *o, unsigned int on, uint32_t type,
 	num = *n;
 	if (type == NESTIO_INV_RAW) {
 		/* the caller's bytes as they are: nothing in the table to read */
-		bad = (num == 0) | (entry_len - 1 >= UINT32_MAX);
+		bad = entry_len - 1 >= UINT32_MAX;
 		data_type = raw_type;
 		kabi_len = (uint32_t)entry_len;
 	} else {
 		t = nio_invq_type_find(type, on);
 		if (!t)
 			return -EINVAL;
-		bad = (num == 0) | (raw_type != 0) | (entry_len != t->entry_len);
+		bad = (raw_type != 0) | (entry_len != t->entry_len);
 		data_type = t->data_type;
 		kabi_len = t->kabi_len;
 	}
@@ -625,6 +633,8 @@ NESTIO_EXPORT int nestio_hwpt_invalidate(struct nestio_hwpt *nested,
 			       entry_len, n, &cmd, &t) < 0 ||
 	    nestio_hwpt_is_nested(nested) != 1)
 		return -EINVAL;
+	if (__builtin_expect(!cmd.entry_num, 0))
+		return 0;	/* nothing to send */
 	return inv_direct_send(o->ctx, INVQ_ON_HWPT, t, &cmd, n);
 }
 
@@ -640,6 +650,8 @@ NESTIO_EXPORT int nestio_viommu_invalidate(struct nestio_viommu *viommu,
 	if (inv_direct_prepare(o, INVQ_ON_VIOMMU, type, raw_type, entries,
 			       entry_len, n, &cmd, &t) < 0)
 		return -EINVAL;
+	if (__builtin_expect(!cmd.entry_num, 0))
+		return 0;	/* nothing to send */
 	return inv_direct_send(o->ctx, INVQ_ON_VIOMMU, t, &cmd, n);
 }
 

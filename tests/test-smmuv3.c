@@ -558,10 +558,20 @@ START_TEST(test_fault_events)
 	printf("4 KiB faulting DMA into a depth-%u vEVENTQ: %u records read, "
 	       "%" PRIu64 " lost\n", EVQ_DEPTH, n, lost);
 	ck_assert_uint_eq(n + lost, BURST);
-	ck_assert_uint_eq(n, EVQ_DEPTH);	/* a real overflow */
+	/* a real overflow: the queue filled before anything was read (if the
+	 * kernel was still forwarding when the drain began, slots it freed
+	 * took more records, after a gap the sequences show) */
+	ck_assert_uint_ge(n, EVQ_DEPTH);
+	ck_assert_uint_lt(n, BURST);
 	for (unsigned int i = 0; i < n; i++) {
-		ck_assert_uint_eq(evs[i].sequence, 2 + i);
-		assert_fault(&evs[i], VA_HOLE + 4 * i, false);
+		uint32_t seq = evs[i].sequence;
+
+		if (i < EVQ_DEPTH)
+			ck_assert_uint_eq(seq, 2 + i);
+		else
+			ck_assert_uint_gt(seq, evs[i - 1].sequence);
+		ck_assert_uint_lt(seq, 2 + BURST);
+		assert_fault(&evs[i], VA_HOLE + 4 * (uint64_t)(seq - 2), false);
 		lost_in_events += evs[i].lost;
 	}
 	/* one more: it carries what the lost-events header counted */
@@ -613,7 +623,9 @@ START_TEST(test_replace_bypass_abort)
 	/* and back to translating */
 	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, st.nested), 0);
 	edu_store(VA_DST, PAGE);
-	ck_assert_int_ne(page_state(st.p_dst, 10), 1);	/* the read was blocked */
+	/* pattern 10 never reached edu (what an aborted read leaves in its
+	 * buffer is QEMU's business); that this store lands is checked next */
+	ck_assert_int_ne(page_state(st.p_dst, 10), 1);
 	edu_load(VA_SRC, 11);
 	page_zero(st.p_dst);
 	edu_store(VA_DST, PAGE);
