@@ -646,15 +646,6 @@ START_TEST(test_direct_partial)
 }
 END_TEST
 
-static int nlog_err;
-
-static void count_log(struct nestio_ctx *c, int priority, const char *file,
-		      int line, const char *fn, const char *format, va_list args)
-{
-	if (priority <= LOG_ERR)
-		nlog_err++;
-}
-
 /* counts that cannot be right: nothing is taken as done */
 START_TEST(test_direct_impossible_counts)
 {
@@ -671,18 +662,18 @@ START_TEST(test_direct_impossible_counts)
 	const struct nestio_inv_vtd v[3] = { VTD(0x1000, 1, 0), VTD(0x2000, 1, 0),
 					     VTD(0x3000, 1, 0) };
 
-	ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, count_log), 0);
+	ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, tu_log_count_errors), 0);
 	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
 		uint32_t n = 3;
 
 		other_calls = 0;
-		nlog_err = 0;
+		tu_nlog_err = 0;
 		answers(1, &cases[c].a);
 		ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
 							sizeof(v[0]), &n), cases[c].want);
 		ck_assert_uint_eq(n, 0);
 		ck_assert_int_eq(other_calls, 1);
-		ck_assert_int_eq(nlog_err, cases[c].a.err ? 0 : 1);
+		ck_assert_int_eq(tu_nlog_err, cases[c].a.err ? 0 : 1);
 	}
 }
 END_TEST

@@ -470,15 +470,6 @@ START_TEST(test_partial_completion)
 }
 END_TEST
 
-static int nlog_err;
-
-static void count_log(struct nestio_ctx *c, int priority, const char *file,
-		      int line, const char *fn, const char *format, va_list args)
-{
-	if (priority <= LOG_ERR)
-		nlog_err++;
-}
-
 /* counts the kernel cannot have meant: none of the batch is taken as done */
 START_TEST(test_impossible_counts)
 {
@@ -504,11 +495,11 @@ START_TEST(test_impossible_counts)
 		rec_reset();
 		push_vtds(q, e, 3);
 		answers(1, &cases[c].a);
-		ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, count_log), 0);
-		nlog_err = 0;
+		ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, tu_log_count_errors), 0);
+		tu_nlog_err = 0;
 		ck_assert_int_eq(nestio_invq_flush(q, &fail), cases[c].want);
 		/* a success with a wrong count is the kernel's bug: logged */
-		ck_assert_int_eq(nlog_err, cases[c].a.err ? 0 : 1);
+		ck_assert_int_eq(tu_nlog_err, cases[c].a.err ? 0 : 1);
 		ck_assert_int_eq(fail.error, cases[c].want);
 		ck_assert_uint_eq(fail.index, 0);
 		ck_assert(!memcmp(fail.entry, &e[0], sizeof(e[0])));

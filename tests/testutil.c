@@ -41,6 +41,16 @@ int tu_run(Suite *s)
 	return failed ? 1 : 0;
 }
 
+int tu_nlog_err;
+
+void tu_log_count_errors(struct nestio_ctx *ctx, int priority, const char *file,
+			 int line, const char *fn, const char *format,
+			 va_list args)
+{
+	if (priority <= LOG_ERR)
+		tu_nlog_err++;
+}
+
 bool tu_fd_is_cloexec(int fd)
 {
 	int flags = fcntl(fd, F_GETFD);

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,12 @@ int tu_run(Suite *s);
 void tu_skip(const char *why) __attribute__((noreturn));
 
 bool tu_fd_is_cloexec(int fd);
+
+/* a ctx log function that counts what is logged at LOG_ERR or worse */
+extern int tu_nlog_err;
+void tu_log_count_errors(struct nestio_ctx *ctx, int priority, const char *file,
+			 int line, const char *fn, const char *format,
+			 va_list args);
 int tu_count_open_fds(void);
 
 /* ---- tier 1: the ioctl seam ----
