@@ -257,6 +257,49 @@ struct nestio_hwpt *new_hwpt(struct nestio_device *d,
 	return h;
 }
 
+void new_nest_objs(struct nestio_hwpt **parent, struct nestio_hwpt **nested,
+		   struct nestio_viommu **viommu)
+{
+	static const struct nestio_stage1 vtd_s1 = {
+		.type = NESTIO_STAGE1_VTD,
+		.u.vtd = { .pgtbl_addr = 0x1000, .addr_width = 48 },
+	};
+
+	*parent = new_hwpt(dev, ioas, NESTIO_HWPT_NEST_PARENT);
+	ck_assert_int_eq(nestio_hwpt_new_nested(dev, *parent, &vtd_s1, NULL, nested), 0);
+	ck_assert_int_eq(nestio_viommu_new(dev, *parent, NESTIO_VIOMMU_ARM_SMMUV3,
+					   NULL, viommu), 0);
+}
+
+static struct fk_answer script[8];
+static int nscript, script_pos;
+
+void fk_answers(int n, const struct fk_answer *a)
+{
+	ck_assert_int_le(n, (int)ARRAY_SIZE(script));
+	if (n)
+		memcpy(script, a, (size_t)n * sizeof(*a));
+	nscript = n;
+	script_pos = 0;
+}
+
+int fk_answer_invalidate(struct kabi_hwpt_invalidate *c,
+			 const struct fk_answer *dflt, uint32_t *handled)
+{
+	struct fk_answer a = script_pos < nscript ? script[script_pos++] : *dflt;
+	uint32_t h = a.all ? c->entry_num : a.handled;
+
+	if (handled)
+		*handled = h;
+	if (!a.untouched)
+		c->entry_num = h;
+	if (a.err) {
+		errno = a.err;
+		return -1;
+	}
+	return 0;
+}
+
 struct nestio_device *new_vfio(struct nestio_ctx *c)
 {
 	struct nestio_device *d = NULL;

@@ -4,8 +4,9 @@
  * (tu_seam_install), which records its payload and is answered by
  * fake_kernel(), so a test sees the exact bytes the library sends. It hands
  * out object ids from 100 and logs destroys, detaches and releases in order.
- * Objects live on a ctx over a dup of /dev/null. Shared by test-args,
- * test-payloads, test-lifetime and test-caps.
+ * Objects live on a ctx over a dup of /dev/null. Shared by the tier-1
+ * tests; tests with a seam of their own answer invalidations with the
+ * scripted answers below.
  */
 #ifndef NESTIO_TESTS_FAKEKERNEL_H
 #define NESTIO_TESTS_FAKEKERNEL_H
@@ -108,6 +109,25 @@ void setup_seam(void);
 void teardown_seam(void);
 void setup_objs(void);		/* setup_seam + ioas + ops device */
 void teardown_objs(void);
+/* on dev and ioas: a nest parent, a VT-d nested hwpt on it and an SMMUv3
+ * vIOMMU (the fake kernel takes any stage-1 data) */
+void new_nest_objs(struct nestio_hwpt **parent, struct nestio_hwpt **nested,
+		   struct nestio_viommu **viommu);
+
+/* ---- scripted answers to IOMMU_HWPT_INVALIDATE, for a test's own seam ---- */
+struct fk_answer {
+	int err;		/* errno to fail with; 0: succeed */
+	uint32_t handled;	/* entry_num written back */
+	bool all;		/* handled = all of them */
+	bool untouched;		/* leave entry_num as it came */
+};
+/* the next n answers, in order (n 0: none) */
+void fk_answers(int n, const struct fk_answer *a);
+/* Answers c with the next scripted answer, past the script with *dflt:
+ * entry_num written back (unless untouched), -1 with errno set or 0; the
+ * count answered in *handled (NULL: not wanted). */
+int fk_answer_invalidate(struct kabi_hwpt_invalidate *c,
+			 const struct fk_answer *dflt, uint32_t *handled);
 TCase *fk_tcase(Suite *s, const char *name, void (*setup)(void),
 		void (*teardown)(void));
 

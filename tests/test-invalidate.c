@@ -107,28 +107,14 @@ static struct nestio_hwpt *parent, *nested;
 static struct nestio_viommu *viommu;
 static uint32_t nested_id, viommu_id;
 
-struct answer {
-	int err;		/* errno to fail with; 0: succeed */
-	uint32_t handled;	/* entry_num written back */
-	bool all;		/* handled = all of them */
-};
-static struct answer script[8];
-static int nscript, script_pos, other_calls;
+static int other_calls;
 static struct kabi_hwpt_invalidate last_cmd;	/* as sent */
 static uint8_t last_data[2048];
-
-static void answers(int n, const struct answer *a)
-{
-	memcpy(script, a, (size_t)n * sizeof(*a));
-	nscript = n;
-	script_pos = 0;
-}
 
 /* the SMMUv3 driver answers for the vIOMMU's SMMUv3 commands */
 static int answer(int fd, unsigned long request, void *arg)
 {
 	struct kabi_hwpt_invalidate *c = arg;
-	struct answer a = { .all = true };
 	size_t bytes;
 
 	if (request != KABI_IOMMU_HWPT_INVALIDATE || fk_fail_left)
@@ -141,37 +127,22 @@ static int answer(int fd, unsigned long request, void *arg)
 	bytes = (size_t)c->entry_num * c->entry_len;
 	ck_assert_uint_le(bytes, sizeof(last_data));
 	memcpy(last_data, (void *)(uintptr_t)c->data_uptr, bytes);
-	if (script_pos < nscript)
-		a = script[script_pos++];
-	if (!a.all)
-		c->entry_num = a.handled;
-	if (a.err) {
-		errno = a.err;
-		return -1;
-	}
-	return 0;
+	return fk_answer_invalidate(c, &(struct fk_answer){ .all = true }, NULL);
 }
 
 /* ------------------------------------------------------------- fixture */
-
-static const struct nestio_stage1 vtd_s1 = {
-	.type = NESTIO_STAGE1_VTD,
-	.u.vtd = { .pgtbl_addr = 0x1000, .addr_width = 48 },
-};
 
 static void setup(void)
 {
 	setup_objs();
 	tu_seam_answer = answer;
-	parent = new_hwpt(dev, ioas, NESTIO_HWPT_NEST_PARENT);
-	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &vtd_s1, NULL, &nested), 0);
-	ck_assert_int_eq(nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3,
-					   NULL, &viommu), 0);
+	new_nest_objs(&parent, &nested, &viommu);
 	nested_id = nestio_hwpt_get_id(nested);
 	viommu_id = nestio_viommu_get_id(viommu);
 	nissued = smmu_calls = smmu_nscript = 0;
 	known_vsids = 1ull << 1 | 1ull << 2;
-	nscript = script_pos = other_calls = 0;
+	other_calls = 0;
+	fk_answers(0, NULL);
 	memset(&last_cmd, 0, sizeof(last_cmd));
 	tu_ncalls = 0;
 }
@@ -417,7 +388,7 @@ START_TEST(test_trusted_types)
 	ck_assert_int_eq(nestio_invq_new(nested, NESTIO_INV_VTD_S1, NULL, &q), 0);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(nestio_invq_push_vtd(q, (uint64_t)(i + 1) << 12, 1, 0), 0);
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 2 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 2 });
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EINVAL);
 	ck_assert_int_eq(other_calls, 1);
 	ck_assert_uint_eq(fail.index, 2);
@@ -431,7 +402,7 @@ START_TEST(test_trusted_types)
 		ck_assert_int_eq(v ? nestio_invq_new_viommu(viommu, NESTIO_INV_RAW, &ro, &q)
 				   : nestio_invq_new(nested, NESTIO_INV_RAW, &ro, &q), 0);
 		ck_assert_int_eq(nestio_invq_push_many(q, raw, 8, 5), 5);
-		answers(1, &(struct answer){ .err = EIO, .handled = 3 });
+		fk_answers(1, &(struct fk_answer){ .err = EIO, .handled = 3 });
 		ck_assert_int_eq(nestio_invq_flush(q, &fail), -EIO);
 		ck_assert_int_eq(other_calls, 1);
 		ck_assert_uint_eq(fail.index, 3);
@@ -597,7 +568,7 @@ START_TEST(test_direct_malformed_entry)
 	ck_assert(!memcmp(last_data, v, 2 * sizeof(v[0])));
 	/* the kernel fails the prefix at 1: that is the failure */
 	n = 4;
-	answers(1, &(struct answer){ .err = EOPNOTSUPP, .handled = 1 });
+	fk_answers(1, &(struct fk_answer){ .err = EOPNOTSUPP, .handled = 1 });
 	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
 						sizeof(v[0]), &n), -EOPNOTSUPP);
 	ck_assert_uint_eq(n, 1);
@@ -620,18 +591,18 @@ START_TEST(test_direct_partial)
 	const uint64_t raw[3] = { 7, 8, 9 };
 	uint32_t n = 5;
 
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 3 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 3 });
 	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
 						sizeof(v[0]), &n), -EINVAL);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(other_calls, 1);	/* not sent again */
 	n = 3;
-	answers(1, &(struct answer){ .err = ENOENT, .handled = 0 });
+	fk_answers(1, &(struct fk_answer){ .err = ENOENT, .handled = 0 });
 	ck_assert_int_eq(nestio_viommu_invalidate(viommu, NESTIO_INV_RAW, 0xbeef,
 						  raw, sizeof(raw[0]), &n), -ENOENT);
 	ck_assert_uint_eq(n, 0);
 	n = 3;
-	answers(1, &(struct answer){ .err = EIO, .handled = 2 });
+	fk_answers(1, &(struct fk_answer){ .err = EIO, .handled = 2 });
 	ck_assert_int_eq(nestio_viommu_invalidate(viommu, NESTIO_INV_RAW, 0xbeef,
 						  raw, sizeof(raw[0]), &n), -EIO);
 	ck_assert_uint_eq(n, 2);
@@ -650,7 +621,7 @@ END_TEST
 START_TEST(test_direct_impossible_counts)
 {
 	static const struct {
-		struct answer a;
+		struct fk_answer a;
 		int want;
 	} cases[] = {
 		{ { .err = EINVAL, .all = true }, -EINVAL },	/* all, yet an error */
@@ -668,7 +639,7 @@ START_TEST(test_direct_impossible_counts)
 
 		other_calls = 0;
 		tu_nlog_err = 0;
-		answers(1, &cases[c].a);
+		fk_answers(1, &cases[c].a);
 		ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
 							sizeof(v[0]), &n), cases[c].want);
 		ck_assert_uint_eq(n, 0);

@@ -30,29 +30,14 @@ static int nbatch;
 static uint8_t elog[4u << 20];
 static size_t elog_len;
 
-/* the next answers, in order; past the script: all handled, success */
-struct answer {
-	int err;			/* errno to fail with, 0: succeed */
-	uint32_t handled;		/* entry_num written back */
-	bool all;			/* handled = all of them */
-	bool untouched;			/* leave entry_num as it came */
-};
-static struct answer script[8];
-static int nscript, script_pos;
+/* answers: fk_answers(); past the script all handled, success */
 static int fail_every;			/* > 0: every Nth call confirms half, EIO */
-
-static void answers(int n, const struct answer *a)
-{
-	memcpy(script, a, n * sizeof(*a));
-	nscript = n;
-	script_pos = 0;
-}
 
 static void rec_reset(void)
 {
 	nbatch = 0;
 	elog_len = 0;
-	nscript = script_pos = 0;
+	fk_answers(0, NULL);
 	fail_every = 0;
 	tu_ncalls = 0;
 }
@@ -60,7 +45,7 @@ static void rec_reset(void)
 static int inv_answer(int fd, unsigned long request, void *arg)
 {
 	struct kabi_hwpt_invalidate *c = arg;
-	struct answer a = { .all = true };
+	struct fk_answer dflt = { .all = true };
 	struct batch *b;
 	size_t bytes;
 
@@ -78,18 +63,9 @@ static int inv_answer(int fd, unsigned long request, void *arg)
 	ck_assert_uint_le(elog_len + bytes, sizeof(elog));
 	memcpy(elog + elog_len, (void *)(uintptr_t)c->data_uptr, bytes);
 	elog_len += bytes;
-	if (script_pos < nscript)
-		a = script[script_pos++];
-	else if (fail_every && nbatch % fail_every == 0)
-		a = (struct answer){ .err = EIO, .handled = c->entry_num / 2 };
-	b->handled = a.all ? c->entry_num : a.handled;
-	if (!a.untouched)
-		c->entry_num = b->handled;
-	if (a.err) {
-		errno = a.err;
-		return -1;
-	}
-	return 0;
+	if (fail_every && nbatch % fail_every == 0)
+		dflt = (struct fk_answer){ .err = EIO, .handled = c->entry_num / 2 };
+	return fk_answer_invalidate(c, &dflt, &b->handled);
 }
 
 static const uint8_t *bent(int b, uint32_t i)
@@ -103,19 +79,11 @@ static struct nestio_hwpt *parent, *nested;
 static struct nestio_viommu *viommu;
 static uint32_t nested_id, viommu_id;
 
-static const struct nestio_stage1 vtd_s1 = {
-	.type = NESTIO_STAGE1_VTD,
-	.u.vtd = { .pgtbl_addr = 0x1000, .addr_width = 48 },
-};
-
 static void setup(void)
 {
 	setup_objs();
 	tu_seam_answer = inv_answer;
-	parent = new_hwpt(dev, ioas, NESTIO_HWPT_NEST_PARENT);
-	ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &vtd_s1, NULL, &nested), 0);
-	ck_assert_int_eq(nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3,
-					   NULL, &viommu), 0);
+	new_nest_objs(&parent, &nested, &viommu);
 	nested_id = nestio_hwpt_get_id(nested);
 	viommu_id = nestio_viommu_get_id(viommu);
 	ck_assert_uint_ne(viommu_id, 0);
@@ -364,7 +332,7 @@ START_TEST(test_full_queue_flushes)
 	 * error and its entry is not queued; the confirmed one is gone */
 	rec_reset();
 	push_vtds(q, e, 4);
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 1 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 1 });
 	ck_assert_int_eq(nestio_invq_push(q, &e[5], sizeof(e[5])), -EINVAL);
 	ck_assert_int_eq(nestio_invq_pending(q), 3);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 3);
@@ -402,13 +370,13 @@ START_TEST(test_push_many)
 	/* a flush on the way fails: a short count, like write(2); what was
 	 * queued stays, less what the kernel confirmed */
 	rec_reset();
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 1 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 1 });
 	ck_assert_int_eq(nestio_invq_push_many(q, e, sizeof(e[0]), 10), 4);
 	ck_assert_int_eq(nestio_invq_pending(q), 3);
 	/* the queue is full and its flush fails at once: nothing queued, the
 	 * error comes back */
 	ck_assert_int_eq(nestio_invq_push(q, &e[9], sizeof(e[9])), 0);
-	answers(1, &(struct answer){ .err = EIO, .handled = 0 });
+	fk_answers(1, &(struct fk_answer){ .err = EIO, .handled = 0 });
 	ck_assert_int_eq(nestio_invq_push_many(q, &e[4], sizeof(e[0]), 6), -EIO);
 	ck_assert_int_eq(nestio_invq_pending(q), 4);
 	nestio_invq_unref(q);
@@ -426,7 +394,7 @@ START_TEST(test_partial_completion)
 		e[i] = VTD(PG(0x100 * i), i + 1, i & 1 ? LEAF : 0);
 	push_vtds(q, e, 5);
 	/* the kernel handles 2, then fails on the third */
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 2 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 2 });
 	memset(&fail, 0xa5, sizeof(fail));
 	fail.sz = sizeof(fail);
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EINVAL);
@@ -442,7 +410,7 @@ START_TEST(test_partial_completion)
 	ck_assert_uint_eq(st.ioctls, 1);
 	ck_assert_uint_eq(st.failures, 1);
 	/* a resend carries the failed one first and the rest, in order */
-	answers(1, &(struct answer){ .err = EOPNOTSUPP, .handled = 0 });
+	fk_answers(1, &(struct fk_answer){ .err = EOPNOTSUPP, .handled = 0 });
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EOPNOTSUPP);
 	expect_vtd_batch(1, &e[2], 3);
 	ck_assert_uint_eq(fail.index, 0);
@@ -474,7 +442,7 @@ END_TEST
 START_TEST(test_impossible_counts)
 {
 	static const struct {
-		struct answer a;
+		struct fk_answer a;
 		int want;
 	} cases[] = {
 		{ { .err = EINVAL, .all = true }, -EINVAL },		/* all, yet an error */
@@ -494,7 +462,7 @@ START_TEST(test_impossible_counts)
 
 		rec_reset();
 		push_vtds(q, e, 3);
-		answers(1, &cases[c].a);
+		fk_answers(1, &cases[c].a);
 		ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, tu_log_count_errors), 0);
 		tu_nlog_err = 0;
 		ck_assert_int_eq(nestio_invq_flush(q, &fail), cases[c].want);
@@ -534,7 +502,7 @@ START_TEST(test_fail_struct_sizes)
 	/* an older, shorter struct gets what fits */
 	memset(&small, 0x5a, sizeof(small));
 	small.sz = offsetof(struct nestio_invq_fail, index);
-	answers(1, &(struct answer){ .err = EBUSY });
+	fk_answers(1, &(struct fk_answer){ .err = EBUSY });
 	ck_assert_int_eq(nestio_invq_flush(q, &small), -EBUSY);
 	ck_assert_int_eq(small.error, -EBUSY);
 	ck_assert_uint_eq(small.index, 0x5a5a5a5a);	/* beyond its size */
@@ -805,7 +773,7 @@ START_TEST(test_vtd_coalesce_failure)
 	};
 
 	push_vtds(q, in, 4);
-	answers(1, &(struct answer){ .err = EINVAL, .handled = 1 });
+	fk_answers(1, &(struct fk_answer){ .err = EINVAL, .handled = 1 });
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EINVAL);
 	expect_vtd_batch(0, out, 3);
 	ck_assert_uint_eq(fail.index, 1);
@@ -1035,7 +1003,7 @@ START_TEST(test_atc_separate)
 	 * may cover commands the kernel never issued) */
 	rec_reset();
 	push_smmus(q, in, ARRAY_SIZE(in));
-	answers(2, (const struct answer[]){ { .all = true },
+	fk_answers(2, (const struct fk_answer[]){ { .all = true },
 					    { .err = EIO, .handled = 1 } });
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EIO);
 	ck_assert_int_eq(nbatch, 3);
