@@ -175,6 +175,7 @@ NESTIO_EXPORT int nestio_hwpt_new_nested(struct nestio_device *dev,
 	if (r < 0)
 		return r;
 	hwpt->parent = nestio_hwpt_ref(parent);
+	hwpt->obj.flags |= NIO_OBJ_NESTED;
 	*out = hwpt;
 	return 0;
 }
@@ -196,6 +197,7 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 	if (r < 0)
 		return r;
 	hwpt->viommu = nestio_viommu_ref(viommu);
+	hwpt->obj.flags |= NIO_OBJ_NESTED;
 	*out = hwpt;
 	return 0;
 }
@@ -266,5 +268,5 @@ NESTIO_EXPORT int nestio_hwpt_is_nested(const struct nestio_hwpt *hwpt)
 {
 	if (!nio_hwpt_ok(hwpt))
 		return -EINVAL;
-	return hwpt->parent || hwpt->viommu;
+	return !!(hwpt->obj.flags & NIO_OBJ_NESTED);
 }

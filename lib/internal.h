@@ -160,7 +160,11 @@ struct nio_obj {
 	int refcount;
 	struct nestio_ctx *ctx;	/* pinned */
 	uint32_t id;		/* the kernel's object id */
+	uint32_t flags;		/* NIO_OBJ_*, set when it is made */
 };
+
+/* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU) */
+enum { NIO_OBJ_NESTED = 1u << 0 };
 
 static inline const struct nio_obj *nio_obj_of(const void *p, uint32_t magic)
 {
