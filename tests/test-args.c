@@ -513,6 +513,49 @@ START_TEST(test_chokepoint_errno)
 }
 END_TEST
 
+/* the chokepoint's inline case, the one a VMM runs: no hook, debug logging
+ * off, the system call itself. The ctx's fd is /dev/null, which answers
+ * ENOTTY to everything: the error comes back as -ENOTTY, and on x86_64 and
+ * arm64 (nio_sys_ioctl, an instruction) errno is left alone. At debug
+ * priority the same call takes the slow path, which logs it. */
+static char logged[256];
+
+static void log_last(struct nestio_ctx *c, int priority, const char *file,
+		     int line, const char *fn, const char *format, va_list args)
+{
+	(void)c; (void)priority; (void)file; (void)line; (void)fn;
+	vsnprintf(logged, sizeof(logged), format, args);
+}
+
+START_TEST(test_chokepoint_system_call)
+{
+	struct kabi_destroy d = { .size = sizeof(d), .id = 1 };
+	char *va = aligned_alloc(PAGE, PAGE);
+	uint64_t iova = 0x5000;
+
+	tu_seam_remove();
+	errno = EBADMSG;
+	ck_assert_int_eq(nio_ioctl(ctx, nestio_ctx_get_fd(ctx), KABI_IOMMU_DESTROY, &d),
+			 -ENOTTY);
+	ck_assert_int_eq(nestio_ioas_map(ioas, va, PAGE, &iova,
+					 NESTIO_MAP_READ | NESTIO_MAP_FIXED_IOVA), -ENOTTY);
+	ck_assert_uint_eq(iova, 0x5000);
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(__ILP32__)
+	ck_assert_int_eq(errno, EBADMSG);
+#endif
+	ck_assert_int_eq(nestio_ctx_set_log_fn(ctx, log_last), 0);
+	ck_assert_int_eq(nestio_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
+	logged[0] = 0;
+	ck_assert_int_eq(nio_ioctl(ctx, nestio_ctx_get_fd(ctx), KABI_IOMMU_DESTROY, &d),
+			 -ENOTTY);
+	ck_assert_msg(strstr(logged, "IOMMU_DESTROY"), "logged: %s", logged);
+	ck_assert_int_eq(nestio_ctx_set_log_priority(ctx, LOG_ERR), 0);
+	tu_seam_install();
+	tu_seam_answer = fake_kernel;
+	free(va);
+}
+END_TEST
+
 
 int main(void)
 {
@@ -533,5 +576,6 @@ int main(void)
 	tc = fk_tcase(s, "chokepoint", setup_objs, teardown_objs);
 	tcase_add_test(tc, test_chokepoint_eintr);
 	tcase_add_test(tc, test_chokepoint_errno);
+	tcase_add_test(tc, test_chokepoint_system_call);
 	return tu_run(s);
 }
