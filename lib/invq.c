@@ -552,27 +552,49 @@ inv_direct_typed(struct nestio_ctx *ctx, unsigned int on,
 	return inv_direct_rare(ctx, on, t, cmd, k, n);
 }
 
+/* A direct call's command and what a failure needs, in one frame. */
+struct inv_direct {
+	struct kabi_hwpt_invalidate cmd;
+	struct nestio_ctx *ctx;
+	uint32_t *n;
+	unsigned int on;
+};
+
 /*
- * The direct calls' argument checks; fills cmd, and *tp with the type
- * (NULL for NESTIO_INV_RAW, which the table has nothing to say about).
- * Inlined into each, as is what follows (inv_direct_send), so that the
- * common case is the checks, one struct to fill and ioctl(2); the checks
- * are grouped so that each group is one branch (calls and branches are
- * what a wrapper costs most, under TCG above all).
+ * d->cmd, of *d->n entries, through the chokepoint in full (tried: the
+ * inline system call was made and gave r; it is made again, with the
+ * count reset, only if it was interrupted), and what the answer means
+ * (inv_failed) if it is not all of them done.
  */
-static inline __attribute__((always_inline)) int
-inv_direct_prepare(const struct nio_obj *o, unsigned int on, uint32_t type,
-		   uint32_t raw_type, const void *entries, size_t entry_len,
-		   const uint32_t *n, struct kabi_hwpt_invalidate *cmd,
-		   const struct invq_type **tp)
+static int __attribute__((noinline, cold))
+inv_direct_slow(struct inv_direct *d, bool tried, int r)
+{
+	if (!tried || r == -EINTR) {
+		d->cmd.entry_num = *d->n;
+		r = nio_ioctl_slow(d->ctx, d->ctx->fd,
+				   KABI_IOMMU_HWPT_INVALIDATE, &d->cmd);
+	}
+	if (r >= 0 && d->cmd.entry_num == *d->n)
+		return 0;
+	return inv_failed(d->ctx, d->on, &d->cmd, *d->n, r, d->n, NULL);
+}
+
+/*
+ * The direct calls in full, once o (a nested hwpt or a vIOMMU: on,
+ * INVQ_ON_*), entries and n are known not to be wrong: every other
+ * argument checked, a type whose entries are checked or converted, no
+ * entries, a hook or debug logging.
+ */
+static int __attribute__((noinline))
+inv_direct_full(const struct nio_obj *o, unsigned int on, uint32_t type,
+		uint32_t raw_type, const void *entries, size_t entry_len,
+		uint32_t *n)
 {
 	const struct invq_type *t = NULL;
-	uint32_t num, data_type, kabi_len;
+	struct inv_direct d;
+	uint32_t data_type, kabi_len;
 	bool bad;
 
-	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
-		return -EINVAL;
-	num = *n;
 	if (type == NESTIO_INV_RAW) {
 		/* the caller's bytes as they are: nothing in the table to read */
 		bad = entry_len - 1 >= UINT32_MAX;
@@ -582,42 +604,114 @@ inv_direct_prepare(const struct nio_obj *o, unsigned int on, uint32_t type,
 		t = nio_invq_type_find(type, on);
 		if (!t)
 			return -EINVAL;
-		bad = (raw_type != 0) | (entry_len != t->entry_len);
+		bad = raw_type != 0 || entry_len != t->entry_len;
 		data_type = t->data_type;
 		kabi_len = t->kabi_len;
 	}
-	if (__builtin_expect(bad, 0))
+	if (bad)
 		return -EINVAL;
-	*cmd = (struct kabi_hwpt_invalidate){
-		.size = sizeof(*cmd),
+	if (!*n)
+		return 0;	/* nothing to send */
+	d.cmd = (struct kabi_hwpt_invalidate){
+		.size = sizeof(d.cmd),
+		.hwpt_id = o->id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = data_type,
+		.entry_len = kabi_len,
+		.entry_num = *n,
+	};
+	if (t && (t->check || t->to_kabi))
+		return inv_direct_typed(o->ctx, on, t, &d.cmd, n);
+	d.ctx = o->ctx;
+	d.n = n;
+	d.on = on;
+	return inv_direct_slow(&d, false, 0);
+}
+
+/*
+ * num (> 0) entries at entries, sent as they are in one command: the
+ * common case of a direct call, once its checks are made (the entries
+ * need no check or conversion, no hook, no debug logging). The system call
+ * is an instruction, not a call (nio_sys_ioctl), so nothing is kept in a
+ * register a call could clobber; a failure goes to inv_direct_slow().
+ */
+static inline __attribute__((always_inline)) int
+inv_direct_send(const struct nio_obj *o, unsigned int on, uint32_t data_type,
+		uint32_t kabi_len, const void *entries, uint32_t num,
+		uint32_t *n)
+{
+	struct inv_direct d;
+	int r;
+
+	d.cmd = (struct kabi_hwpt_invalidate){
+		.size = sizeof(d.cmd),
 		.hwpt_id = o->id,
 		.data_uptr = (uintptr_t)entries,
 		.data_type = data_type,
 		.entry_len = kabi_len,
 		.entry_num = num,
 	};
-	*tp = t;	/* NULL for raw */
-	return 0;
+	r = nio_sys_ioctl(o->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &d.cmd);
+	if (__builtin_expect(r >= 0 && d.cmd.entry_num == num, 1))
+		return 0;
+	d.ctx = o->ctx;
+	d.n = n;
+	d.on = on;
+	return inv_direct_slow(&d, true, r);
 }
 
-/* cmd filled by inv_direct_prepare(): send it (inv_send), or hand a type
- * whose entries are checked or converted to inv_direct_typed() */
-static inline __attribute__((always_inline)) int
-inv_direct_send(struct nestio_ctx *ctx, unsigned int on,
-		const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
+/* A direct call of a type in the table, o checked: sent as it is if the
+ * library neither checks nor converts its entries. */
+static int __attribute__((noinline))
+inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
+		uint32_t raw_type, const void *entries, size_t entry_len,
 		uint32_t *n)
 {
-	int r;
+	const struct invq_type *t = nio_invq_type_find(type, on);
+	uint32_t num = *n;
 
-	if (t && (t->check || t->to_kabi))
-		return inv_direct_typed(ctx, on, t, cmd, n);
-	/* inv_send(), but the count sent is read back from *n (the caller's,
-	 * which the library has not written yet): one register less to keep
-	 * across the ioctl */
-	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
-	if (__builtin_expect(r >= 0 && cmd->entry_num == *n, 1))
-		return 0;
-	return inv_failed(ctx, on, cmd, *n, r, n, NULL);
+	if (!t || t->check || t->to_kabi || raw_type ||
+	    entry_len != t->entry_len || !num || !nio_ioctl_fast(o->ctx))
+		return inv_direct_full(o, on, type, raw_type, entries,
+				       entry_len, n);
+	return inv_direct_send(o, on, t->data_type, t->kabi_len, entries, num,
+			       n);
+}
+
+/*
+ * The direct calls: p must be an object with this magic and these
+ * NIO_OBJ_* flags, on says what it is (INVQ_ON_*). Inlined into each, and
+ * with it the common case of a raw batch: checks grouped so that each
+ * group is one branch (under TCG each branch ends a translation block and
+ * each call and return is a look-up: branches and calls are what a
+ * wrapper costs most), then inv_direct_send(). A typed batch is a jump to
+ * inv_direct_type(), anything else one to inv_direct_full().
+ */
+static inline __attribute__((always_inline)) int
+inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
+	   uint32_t type, uint32_t raw_type, const void *entries,
+	   size_t entry_len, uint32_t *n)
+{
+	const struct nio_obj *o = p;
+	uint32_t num;
+
+	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
+		return -EINVAL;
+	/* every object is longer than the head: its flags can be read
+	 * before the magic is known to be right */
+	if (__builtin_expect((o->magic != magic) |
+			     ((o->flags & flags) != flags), 0))
+		return -EINVAL;
+	if (type != NESTIO_INV_RAW)
+		return inv_direct_type(o, on, type, raw_type, entries,
+				       entry_len, n);
+	num = *n;
+	if (__builtin_expect((entry_len - 1 >= UINT32_MAX) | (num == 0) |
+			     !nio_ioctl_fast(o->ctx), 0))
+		return inv_direct_full(o, on, type, raw_type, entries,
+				       entry_len, n);
+	return inv_direct_send(o, on, raw_type, (uint32_t)entry_len, entries,
+			       num, n);
 }
 
 NESTIO_EXPORT int nestio_hwpt_invalidate(struct nestio_hwpt *nested,
@@ -625,17 +719,8 @@ NESTIO_EXPORT int nestio_hwpt_invalidate(struct nestio_hwpt *nested,
 					 const void *entries, size_t entry_len,
 					 uint32_t *n)
 {
-	const struct nio_obj *o = nio_obj_of(nested, NIO_MAGIC_HWPT);
-	struct kabi_hwpt_invalidate cmd;
-	const struct invq_type *t;
-
-	if (inv_direct_prepare(o, INVQ_ON_HWPT, type, raw_type, entries,
-			       entry_len, n, &cmd, &t) < 0 ||
-	    nestio_hwpt_is_nested(nested) != 1)
-		return -EINVAL;
-	if (__builtin_expect(!cmd.entry_num, 0))
-		return 0;	/* nothing to send */
-	return inv_direct_send(o->ctx, INVQ_ON_HWPT, t, &cmd, n);
+	return inv_direct(nested, NIO_MAGIC_HWPT, NIO_OBJ_NESTED, INVQ_ON_HWPT,
+			  type, raw_type, entries, entry_len, n);
 }
 
 NESTIO_EXPORT int nestio_viommu_invalidate(struct nestio_viommu *viommu,
@@ -643,16 +728,8 @@ NESTIO_EXPORT int nestio_viommu_invalidate(struct nestio_viommu *viommu,
 					   const void *entries, size_t entry_len,
 					   uint32_t *n)
 {
-	const struct nio_obj *o = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
-	struct kabi_hwpt_invalidate cmd;
-	const struct invq_type *t;
-
-	if (inv_direct_prepare(o, INVQ_ON_VIOMMU, type, raw_type, entries,
-			       entry_len, n, &cmd, &t) < 0)
-		return -EINVAL;
-	if (__builtin_expect(!cmd.entry_num, 0))
-		return 0;	/* nothing to send */
-	return inv_direct_send(o->ctx, INVQ_ON_VIOMMU, t, &cmd, n);
+	return inv_direct(viommu, NIO_MAGIC_VIOMMU, 0, INVQ_ON_VIOMMU, type,
+			  raw_type, entries, entry_len, n);
 }
 
 /* ------------------------------------------------- the queue: the rest */

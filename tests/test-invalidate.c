@@ -552,6 +552,34 @@ START_TEST(test_direct_bad_args)
 }
 END_TEST
 
+/* with no hook the common case is the system call itself (nio_sys_ioctl
+ * on x86_64 and arm64); the ctx's fd is /dev/null, which refuses it
+ * (ENOTTY) before any entry: nothing done, and errno is not touched */
+START_TEST(test_direct_system_call)
+{
+	const uint8_t raw[2][8] = { { 1 }, { 2 } };
+	const struct nestio_inv_smmuv3 s[1] = { NH_VA(1) };
+	uint32_t n = 2;
+
+	tu_seam_remove();
+	errno = EBADMSG;
+	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_RAW, 1, raw, 8, &n),
+			 -ENOTTY);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(nestio_viommu_invalidate(viommu, NESTIO_INV_ARM_SMMUV3, 0, s,
+						  sizeof(s[0]), &n), -ENOTTY);
+	ck_assert_uint_eq(n, 0);
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(__ILP32__) && \
+	__BYTE_ORDER == __LITTLE_ENDIAN
+	ck_assert_int_eq(errno, EBADMSG);
+#endif
+	tu_seam_install();
+	tu_seam_answer = answer;
+	ck_assert_int_eq(smmu_calls + other_calls, 0);
+}
+END_TEST
+
 /* a malformed VT-d entry k: what is before it goes, as if the kernel had
  * rejected entry k; the caller learns k */
 START_TEST(test_direct_malformed_entry)
@@ -702,6 +730,7 @@ int main(void)
 	tc = fk_tcase(s, "direct", setup, teardown);
 	tcase_add_test(tc, test_direct_payloads);
 	tcase_add_test(tc, test_direct_bad_args);
+	tcase_add_test(tc, test_direct_system_call);
 	tcase_add_test(tc, test_direct_malformed_entry);
 	tcase_add_test(tc, test_direct_partial);
 	tcase_add_test(tc, test_direct_impossible_counts);
