@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * What the library costs over the raw ioctl sequence, side by side in one
- * run, on the kernel's IOMMUFD_TEST mock in the test VM: map, unmap,
- * attach (replace the RID between two hwpts), a one-entry invalidate with
- * the direct call (nestio_hwpt_invalidate) and the same through the queue
- * (push + flush). Target: library / raw <= 1.03. The raw side holds the
+ * run, on the kernel's IOMMUFD_TEST mock in the test VM: map and unmap
+ * (timed apart), attach (replace the RID between two hwpts), a one-entry
+ * invalidate with the direct call (nestio_hwpt_invalidate) and the same
+ * through the queue (push + flush). Target: library / raw <= 1.03. The raw side holds the
  * kernel's object ids in variables, as a VMM writing raw ioctls would.
  */
 #include <stdio.h>
@@ -26,27 +26,28 @@ static struct nestio_invq *q;
 static uint32_t ioas_id, h_id[2], nested_id;	/* for the raw side */
 static int flip;
 
-/* map NPAGES single pages at fixed IOVAs, then unmap them (both timed
- * separately by splitting into map-only and unmap-only phases) */
+/* map: ops (<= NPAGES) single pages at fixed IOVAs, one call each; the
+ * pages are unmapped afterwards, untimed (unmap_all). unmap: the same
+ * pages, mapped beforehand, untimed (map_all), unmapped one call each. */
+static struct kabi_ioas_map map_cmd(int i)
+{
+	return (struct kabi_ioas_map){
+		.size = sizeof(struct kabi_ioas_map),
+		.flags = KABI_IOAS_MAP_FIXED_IOVA | KABI_IOAS_MAP_READABLE |
+			 KABI_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)(buf + (size_t)i * PAGE),
+		.length = PAGE, .iova = IOVA0 + (uint64_t)i * PAGE,
+	};
+}
+
 static void raw_map(void *p, int ops)
 {
 	(void)p;
 	for (int i = 0; i < ops; i++) {
-		struct kabi_ioas_map c = {
-			.size = sizeof(c),
-			.flags = KABI_IOAS_MAP_FIXED_IOVA | KABI_IOAS_MAP_READABLE |
-				 KABI_IOAS_MAP_WRITEABLE,
-			.ioas_id = ioas_id,
-			.user_va = (uintptr_t)(buf + (i % NPAGES) * PAGE),
-			.length = PAGE, .iova = IOVA0 + (uint64_t)(i % NPAGES) * PAGE,
-		};
-		struct kabi_ioas_unmap u = {
-			.size = sizeof(u), .ioas_id = c.ioas_id,
-			.iova = c.iova, .length = PAGE,
-		};
+		struct kabi_ioas_map c = map_cmd(i);
 
-		if (ioctl(m.fd, KABI_IOMMU_IOAS_MAP, &c) < 0 ||
-		    ioctl(m.fd, KABI_IOMMU_IOAS_UNMAP, &u) < 0)
+		if (ioctl(m.fd, KABI_IOMMU_IOAS_MAP, &c) < 0)
 			abort();
 	}
 }
@@ -55,14 +56,54 @@ static void lib_map(void *p, int ops)
 {
 	(void)p;
 	for (int i = 0; i < ops; i++) {
-		uint64_t iova = IOVA0 + (uint64_t)(i % NPAGES) * PAGE;
+		uint64_t iova = IOVA0 + (uint64_t)i * PAGE;
 
-		if (nestio_ioas_map(m.ioas, buf + (i % NPAGES) * PAGE, PAGE, &iova,
+		if (nestio_ioas_map(m.ioas, buf + (size_t)i * PAGE, PAGE, &iova,
 				    NESTIO_MAP_READ | NESTIO_MAP_WRITE |
-				    NESTIO_MAP_FIXED_IOVA) < 0 ||
-		    nestio_ioas_unmap(m.ioas, iova, PAGE, NULL) < 0)
+				    NESTIO_MAP_FIXED_IOVA) < 0)
 			abort();
 	}
+}
+
+static void raw_unmap(void *p, int ops)
+{
+	(void)p;
+	for (int i = 0; i < ops; i++) {
+		struct kabi_ioas_unmap u = {
+			.size = sizeof(u), .ioas_id = ioas_id,
+			.iova = IOVA0 + (uint64_t)i * PAGE, .length = PAGE,
+		};
+
+		if (ioctl(m.fd, KABI_IOMMU_IOAS_UNMAP, &u) < 0)
+			abort();
+	}
+}
+
+static void lib_unmap(void *p, int ops)
+{
+	(void)p;
+	for (int i = 0; i < ops; i++)
+		if (nestio_ioas_unmap(m.ioas, IOVA0 + (uint64_t)i * PAGE, PAGE,
+				      NULL) < 0)
+			abort();
+}
+
+static void map_all(void *p, int ops)
+{
+	raw_map(p, ops);
+}
+
+static void unmap_all(void *p, int ops)
+{
+	struct kabi_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas_id,
+		.iova = IOVA0, .length = (uint64_t)ops * PAGE,
+	};
+
+	(void)p;
+	if (ioctl(m.fd, KABI_IOMMU_IOAS_UNMAP, &u) < 0 ||
+	    u.length != (uint64_t)ops * PAGE)
+		abort();
 }
 
 static void raw_attach(void *p, int ops)
@@ -139,12 +180,17 @@ int main(void)
 		.raw_type = MOCK_HWPT_INVALIDATE_DATA_SELFTEST,
 		.raw_entry_len = sizeof(struct mock_hwpt_invalidate_selftest),
 	};
+#define PAIR(n, ra, li, k, ...)                                                \
+	{ .name = (n), .a_name = "raw", .b_name = "lib", .a = (ra), .b = (li), \
+	  .ops = (k), .rounds = 101, __VA_ARGS__ }
 	const struct bench_pair pairs[] = {
-		{ "map_unmap", "raw", "lib", raw_map, lib_map, NULL, 100, 101 },
-		{ "attach", "raw", "lib", raw_attach, lib_attach, NULL, 200, 101 },
-		{ "invalidate", "raw", "lib", raw_inv, lib_inv, NULL, 200, 101 },
-		{ "invalidate_queue", "raw", "lib", raw_inv, lib_invq, NULL, 200, 101 },
+		PAIR("map", raw_map, lib_map, NPAGES, .after = unmap_all),
+		PAIR("unmap", raw_unmap, lib_unmap, NPAGES, .before = map_all),
+		PAIR("attach", raw_attach, lib_attach, 200),
+		PAIR("invalidate", raw_inv, lib_inv, 200),
+		PAIR("invalidate_queue", raw_inv, lib_invq, 200),
 	};
+#undef PAIR
 
 	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);

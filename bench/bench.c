@@ -41,19 +41,29 @@ double bench_compare(const struct bench_pair *p)
 	if (!ra || !rb || !ratio)
 		abort();
 	/* warm up both */
-	p->a(p->ctx, p->ops);
-	p->b(p->ctx, p->ops);
+	for (int k = 0; k < 2; k++) {
+		if (p->before)
+			p->before(p->ctx, p->ops);
+		(k ? p->b : p->a)(p->ctx, p->ops);
+		if (p->after)
+			p->after(p->ctx, p->ops);
+	}
 	for (int r = 0; r < p->rounds; r++) {
 		for (int k = 0; k < 2; k++) {
 			bool a_first = (r % 2 == 0);
 			bool do_a = (k == 0) == a_first;
-			uint64_t t0 = bench_now_ns();
+			uint64_t t0;
 
+			if (p->before)
+				p->before(p->ctx, p->ops);
+			t0 = bench_now_ns();
 			if (do_a)
 				p->a(p->ctx, p->ops);
 			else
 				p->b(p->ctx, p->ops);
 			(do_a ? ra : rb)[r] = (double)(bench_now_ns() - t0) / p->ops;
+			if (p->after)
+				p->after(p->ctx, p->ops);
 		}
 		ratio[r] = rb[r] / ra[r];
 	}

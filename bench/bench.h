@@ -15,7 +15,9 @@
 uint64_t bench_now_ns(void);
 
 /* Runs a and b `rounds` times each, alternating (a, b, b, a, ...), each
- * call doing `ops` operations; prints ns/op of each and the median b/a. */
+ * call doing `ops` operations; prints ns/op of each and the median b/a.
+ * before and after (NULL: none) run untimed around every call of a or b:
+ * what one needs ready (pages mapped, for an unmap) and what it leaves. */
 struct bench_pair {
 	const char *name;	/* e.g. "map" */
 	const char *a_name, *b_name;
@@ -23,6 +25,8 @@ struct bench_pair {
 	void (*b)(void *ctx, int ops);
 	void *ctx;
 	int ops, rounds;
+	void (*before)(void *ctx, int ops);
+	void (*after)(void *ctx, int ops);
 };
 double bench_compare(const struct bench_pair *p);
 
