@@ -182,7 +182,7 @@ int main(void)
 	};
 #define PAIR(n, ra, li, k, ...)                                                \
 	{ .name = (n), .a_name = "raw", .b_name = "lib", .a = (ra), .b = (li), \
-	  .ops = (k), .rounds = 101, __VA_ARGS__ }
+	  .ops = (k), .rounds = 401, __VA_ARGS__ }
 	const struct bench_pair pairs[] = {
 		PAIR("map", raw_map, lib_map, NPAGES, .after = unmap_all),
 		PAIR("unmap", raw_unmap, lib_unmap, NPAGES, .before = map_all),
