@@ -533,20 +533,30 @@ inv_direct_rare(struct nestio_ctx *ctx, unsigned int on,
 	return r;
 }
 
+/* how many of the num entries at e pass the type's check, from the first
+ * (all of them if it has none) */
+static inline uint32_t inv_checked(const struct invq_type *t, const void *e,
+				   uint32_t num)
+{
+	uint32_t k = 0;
+
+	if (!t->check)
+		return num;
+	while (k < num &&
+	       t->check((const uint8_t *)e + (size_t)k * t->entry_len) == 0)
+		k++;
+	return k;
+}
+
 /* A direct call of a type whose entries are checked or converted. */
 static int __attribute__((noinline))
 inv_direct_typed(struct nestio_ctx *ctx, unsigned int on,
 		 const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
 		 uint32_t *n)
 {
-	const uint8_t *e = (const uint8_t *)(uintptr_t)cmd->data_uptr;
-	uint32_t num = cmd->entry_num, k = 0;
+	uint32_t num = cmd->entry_num;
+	uint32_t k = inv_checked(t, (const void *)(uintptr_t)cmd->data_uptr, num);
 
-	if (t->check)
-		while (k < num && t->check(e + (size_t)k * t->entry_len) == 0)
-			k++;
-	else
-		k = num;
 	if (__builtin_expect(k == num && !t->to_kabi, 1))
 		return inv_send(ctx, on, cmd, n, NULL);
 	return inv_direct_rare(ctx, on, t, cmd, k, n);
@@ -660,22 +670,35 @@ inv_direct_send(const struct nio_obj *o, unsigned int on, uint32_t data_type,
 	return inv_direct_slow(&d, true, r);
 }
 
-/* A direct call of a type in the table, o checked: sent as it is if the
- * library neither checks nor converts its entries. */
+/* A direct call of a type in the table, o checked: its entries checked if
+ * the type says so, then sent as they are, or converted first (and a
+ * malformed one handled) by inv_direct_rare(). */
 static int __attribute__((noinline))
 inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
 		uint32_t raw_type, const void *entries, size_t entry_len,
 		uint32_t *n)
 {
 	const struct invq_type *t = nio_invq_type_find(type, on);
-	uint32_t num = *n;
+	struct kabi_hwpt_invalidate cmd;
+	uint32_t num = *n, k;
 
-	if (!t || t->check || t->to_kabi || raw_type ||
-	    entry_len != t->entry_len || !num || !nio_ioctl_fast(o->ctx))
+	if (!t || raw_type || entry_len != t->entry_len || !num ||
+	    !nio_ioctl_fast(o->ctx))
 		return inv_direct_full(o, on, type, raw_type, entries,
 				       entry_len, n);
-	return inv_direct_send(o, on, t->data_type, t->kabi_len, entries, num,
-			       n);
+	k = inv_checked(t, entries, num);
+	if (__builtin_expect(k == num && !t->to_kabi, 1))
+		return inv_direct_send(o, on, t->data_type, t->kabi_len,
+				       entries, num, n);
+	cmd = (struct kabi_hwpt_invalidate){
+		.size = sizeof(cmd),
+		.hwpt_id = o->id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = t->data_type,
+		.entry_len = t->kabi_len,
+		.entry_num = num,
+	};
+	return inv_direct_rare(o->ctx, on, t, &cmd, k, n);
 }
 
 /*

@@ -559,6 +559,8 @@ START_TEST(test_direct_system_call)
 {
 	const uint8_t raw[2][8] = { { 1 }, { 2 } };
 	const struct nestio_inv_smmuv3 s[1] = { NH_VA(1) };
+	/* VT-d: checked on the way; the second is malformed (unaligned) */
+	const struct nestio_inv_vtd v[2] = { VTD(0x1000, 1, 0), VTD(0x3800, 1, 0) };
 	uint32_t n = 2;
 
 	tu_seam_remove();
@@ -569,6 +571,20 @@ START_TEST(test_direct_system_call)
 	n = 1;
 	ck_assert_int_eq(nestio_viommu_invalidate(viommu, NESTIO_INV_ARM_SMMUV3, 0, s,
 						  sizeof(s[0]), &n), -ENOTTY);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
+						sizeof(v[0]), &n), -ENOTTY);
+	ck_assert_uint_eq(n, 0);
+	/* the good one is sent, and refused: that is the failure */
+	n = 2;
+	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, v,
+						sizeof(v[0]), &n), -ENOTTY);
+	ck_assert_uint_eq(n, 0);
+	/* the malformed one alone: -EINVAL, not ENOTTY: no call was made */
+	n = 1;
+	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_VTD_S1, 0, &v[1],
+						sizeof(v[0]), &n), -EINVAL);
 	ck_assert_uint_eq(n, 0);
 #if (defined(__x86_64__) || defined(__aarch64__)) && !defined(__ILP32__) && \
 	__BYTE_ORDER == __LITTLE_ENDIAN
