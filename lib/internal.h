@@ -90,6 +90,11 @@ extern int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg);
 int nio_ioctl_real(int fd, unsigned long request, void *arg);
 int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
 		   void *arg);
+/* nio_ioctl_slow() without its EINTR retry: for a request whose argument
+ * the kernel rewrites even when it fails (IOMMU_HWPT_INVALIDATE's count),
+ * so that the caller puts it back before trying again */
+int nio_ioctl_once(struct nestio_ctx *ctx, int fd, unsigned long request,
+		   void *arg);
 const char *nio_ioctl_name(unsigned long request);
 
 static inline bool nio_ioctl_fast(const struct nestio_ctx *ctx)
@@ -101,7 +106,11 @@ static inline bool nio_ioctl_fast(const struct nestio_ctx *ctx)
 /* ioctl(2): its result or -errno; errno is not touched on x86_64 and
  * arm64, where no register but the result (and on x86_64 rcx and r11,
  * which the instruction uses) changes, so a caller keeps its values in
- * registers across it */
+ * registers across it. (On arm64 a system call may also clear the SVE
+ * state beyond the FP/SIMD registers; the C library's own inline system
+ * calls do not declare it either, and the procedure call standard leaves
+ * no value there across a call, which is all a build without SVE code
+ * generation can see.) */
 static inline int nio_sys_ioctl(int fd, unsigned long request, void *arg)
 {
 #if defined(__x86_64__) && !defined(__ILP32__)

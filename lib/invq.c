@@ -10,7 +10,8 @@
  * lives in one table (lib/invq.h, lib/invq-rules.c); the queue only walks it.
  *
  * The direct calls (nestio_hwpt_invalidate, nestio_viommu_invalidate) send
- * a batch the caller holds at once, through the same sending code, so they
+ * a batch the caller holds at once: their common case is a short path of
+ * its own, but every failure goes through the queue's (inv_failed), so they
  * follow the same rules on the kernel's count.
  */
 #include <pthread.h>
@@ -248,6 +249,30 @@ static uint32_t invq_batch_len(const struct nestio_invq *q, uint32_t pos)
 /* ------------------------------------------------------------- sending */
 
 /*
+ * One IOMMU_HWPT_INVALIDATE through the chokepoint. The kernel writes the
+ * count back on every return, errors included, so an interrupted call is
+ * made again with the count put back: the chokepoint's own EINTR retry
+ * would send whatever count the kernel left.
+ */
+static inline int inv_ioctl(struct nestio_ctx *ctx,
+			    struct kabi_hwpt_invalidate *cmd)
+{
+	uint32_t num = cmd->entry_num;
+	int r;
+
+	for (;;) {
+		if (nio_ioctl_fast(ctx))
+			r = nio_sys_ioctl(ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+		else
+			r = nio_ioctl_once(ctx, ctx->fd,
+					   KABI_IOMMU_HWPT_INVALIDATE, cmd);
+		if (__builtin_expect(r != -EINTR, 1))
+			return r;
+		cmd->entry_num = num;
+	}
+}
+
+/*
  * The one place every invalidation is sent from, the queue's flushes and
  * the direct calls alike, so both follow the same rules on what the
  * kernel's count is worth. A call is its struct kabi_hwpt_invalidate (the
@@ -298,7 +323,7 @@ inv_failed(struct nestio_ctx *ctx, unsigned int on,
 		}
 		/* [0, k) again, on their own */
 		cmd->entry_num = k;
-		r2 = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+		r2 = inv_ioctl(ctx, cmd);
 
 		if (st)
 			st->ioctls++;
@@ -323,7 +348,7 @@ static inline int inv_send(struct nestio_ctx *ctx, unsigned int on,
 			   struct nestio_invq_stats *st)
 {
 	uint32_t num = cmd->entry_num;
-	int r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
+	int r = inv_ioctl(ctx, cmd);
 
 	if (st)
 		st->ioctls++;
@@ -581,8 +606,7 @@ inv_direct_slow(struct inv_direct *d, bool tried, int r)
 {
 	if (!tried || r == -EINTR) {
 		d->cmd.entry_num = *d->n;
-		r = nio_ioctl_slow(d->ctx, d->ctx->fd,
-				   KABI_IOMMU_HWPT_INVALIDATE, &d->cmd);
+		r = inv_ioctl(d->ctx, &d->cmd);
 	}
 	if (r >= 0 && d->cmd.entry_num == *d->n)
 		return 0;
@@ -720,10 +744,8 @@ inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
 
 	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
 		return -EINVAL;
-	/* every object is longer than the head: its flags can be read
-	 * before the magic is known to be right */
-	if (__builtin_expect((o->magic != magic) |
-			     ((o->flags & flags) != flags), 0))
+	if (__builtin_expect(o->magic != magic ||
+			     (o->flags & flags) != flags, 0))
 		return -EINVAL;
 	if (type != NESTIO_INV_RAW)
 		return inv_direct_type(o, on, type, raw_type, entries,

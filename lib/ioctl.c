@@ -47,6 +47,21 @@ const char *nio_ioctl_name(unsigned long request)
 	}
 }
 
+/* One try through the hook, logged: -EINTR comes back as it is. */
+int nio_ioctl_once(struct nestio_ctx *ctx, int fd, unsigned long request,
+		   void *arg)
+{
+	int r = nio_ioctl_hook(fd, request, arg);
+
+	if (r < 0)
+		r = -errno;
+	if (ctx->log_priority >= LOG_DEBUG)
+		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
+			"%s (fd %d): %s", nio_ioctl_name(request), fd,
+			r < 0 ? strerror(-r) : "ok");
+	return r;
+}
+
 /* The chokepoint in full; internal.h inlines its common case (nio_ioctl). */
 int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
 		   void *arg)
@@ -54,14 +69,8 @@ int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
 	int r;
 
 	do
-		r = nio_ioctl_hook(fd, request, arg);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		r = -errno;
-	if (ctx->log_priority >= LOG_DEBUG)
-		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
-			"%s (fd %d): %s", nio_ioctl_name(request), fd,
-			r < 0 ? strerror(-r) : "ok");
+		r = nio_ioctl_once(ctx, fd, request, arg);
+	while (r == -EINTR);
 	return r;
 }
 

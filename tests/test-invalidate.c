@@ -626,6 +626,51 @@ START_TEST(test_direct_malformed_entry)
 }
 END_TEST
 
+/* An interrupted call comes back with whatever count the kernel wrote
+ * (here 0, then 1): it is made again with the whole count, as often as it
+ * takes, by the direct calls and the queue alike. Before, the chokepoint
+ * re-sent the kernel's count and the success that followed read as the
+ * kernel's bug (-EIO, nothing done). */
+START_TEST(test_interrupted_count)
+{
+	const uint64_t raw[3] = { 7, 8, 9 };
+	const struct fk_answer intr[3] = {
+		{ .err = EINTR, .handled = 0 }, { .err = EINTR, .handled = 1 },
+		{ .all = true },
+	};
+	struct nestio_invq_opts o = { .sz = sizeof(o), .raw_type = 0xbeef,
+				      .raw_entry_len = sizeof(raw[0]) };
+	struct nestio_invq *q = NULL;
+	uint32_t n = 3;
+
+	fk_answers(3, intr);
+	ck_assert_int_eq(nestio_hwpt_invalidate(nested, NESTIO_INV_RAW, 0xbeef,
+						raw, sizeof(raw[0]), &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(tu_ncalls, 3);
+	for (int i = 0; i < 3; i++)
+		EXPECT_IOMMU(i, KABI_IOMMU_HWPT_INVALIDATE, kabi_hwpt_invalidate,
+			     .hwpt_id = nested_id, .data_uptr = (uintptr_t)raw,
+			     .data_type = 0xbeef, .entry_len = sizeof(raw[0]),
+			     .entry_num = 3);
+	ck_assert_int_eq(nestio_invq_new(nested, NESTIO_INV_RAW, &o, &q), 0);
+	ck_assert_int_eq(nestio_invq_push_many(q, raw, sizeof(raw[0]), 3), 3);
+	tu_ncalls = 0;
+	fk_answers(3, intr);
+	ck_assert_int_eq(nestio_invq_flush(q, NULL), 3);
+	ck_assert_int_eq(nestio_invq_pending(q), 0);
+	ck_assert_int_eq(tu_ncalls, 3);
+	for (int i = 0; i < 3; i++) {
+		const struct kabi_hwpt_invalidate *c = (const void *)tu_calls[i].arg;
+
+		ck_assert_uint_eq(tu_calls[i].request, KABI_IOMMU_HWPT_INVALIDATE);
+		ck_assert_uint_eq(c->entry_num, 3);
+	}
+	ck_assert(!memcmp(last_data, raw, sizeof(raw)));
+	nestio_invq_unref(q);
+}
+END_TEST
+
 /* the kernel's count, trusted for VT-d and raw */
 START_TEST(test_direct_partial)
 {
@@ -749,6 +794,7 @@ int main(void)
 	tcase_add_test(tc, test_direct_system_call);
 	tcase_add_test(tc, test_direct_malformed_entry);
 	tcase_add_test(tc, test_direct_partial);
+	tcase_add_test(tc, test_interrupted_count);
 	tcase_add_test(tc, test_direct_impossible_counts);
 	tcase_add_test(tc, test_direct_smmu_resend);
 	return tu_run(s);
