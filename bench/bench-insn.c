@@ -17,7 +17,9 @@
  * does for a VMM (its own system call instruction, no hook installed) and
  * what is counted is its instructions and the one system call.
  */
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -59,15 +61,38 @@ static int setup_ioctl(int fd, unsigned long request, void *arg)
 	return 0;
 }
 
-/* from here on every ioctl(2) returns 0 and does nothing */
-static int noop_kernel(void)
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+#define ARG0_LOW offsetof(struct seccomp_data, args[0])
+#else
+#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + 4)
+#endif
+
+/* from here on every ioctl(2) on the library's two fds (the ctx's, the
+ * VFIO device's) returns 0 and does nothing; other system calls, and other
+ * fds (valgrind's own), are left alone */
+static int noop_kernel(int ctx_fd, int dev_fd)
 {
 	struct sock_filter f[] = {
+#ifdef NATIVE_ARCH
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ctx_fd, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)dev_fd, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 
@@ -113,7 +138,7 @@ int main(int argc, char **argv)
 	    nestio_hwpt_new_nested(dev, parent, &s1, NULL, &nested) ||
 	    nestio_invq_new(nested, NESTIO_INV_VTD_S1, &qo, &q) ||
 	    nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, h[0]) ||
-	    noop_kernel())
+	    noop_kernel(nestio_ctx_get_fd(ctx), nestio_device_get_fd(dev)))
 		return 1;
 	/* the op is decided once: the loop holds nothing but the calls */
 	if (!strcmp(op, "map")) {
