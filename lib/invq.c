@@ -248,6 +248,22 @@ static uint32_t invq_batch_len(const struct nestio_invq *q, uint32_t pos)
 
 /* ------------------------------------------------------------- sending */
 
+/* *c: an IOMMU_HWPT_INVALIDATE command for num entries of entry_len
+ * bytes at entries, of the kernel's data_type, for the hwpt or vIOMMU id */
+static inline void inv_cmd(struct kabi_hwpt_invalidate *c, uint32_t id,
+			   const void *entries, uint32_t data_type,
+			   uint32_t entry_len, uint32_t num)
+{
+	*c = (struct kabi_hwpt_invalidate){
+		.size = sizeof(*c),
+		.hwpt_id = id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = num,
+	};
+}
+
 /*
  * One IOMMU_HWPT_INVALIDATE through the chokepoint. The kernel writes the
  * count back on every return, errors included, so an interrupted call is
@@ -365,15 +381,9 @@ static inline int inv_send(struct nestio_ctx *ctx, unsigned int on,
 static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
 		     uint32_t *done)
 {
-	struct kabi_hwpt_invalidate cmd = {
-		.size = sizeof(cmd),
-		.hwpt_id = q->target_id,
-		.data_uptr = (uintptr_t)ent(q, pos),
-		.data_type = q->data_type,
-		.entry_len = q->kabi_len,
-		.entry_num = num,
-	};
+	struct kabi_hwpt_invalidate cmd;
 
+	inv_cmd(&cmd, q->target_id, ent(q, pos), q->data_type, q->kabi_len, num);
 	if (q->t->to_kabi) {
 		for (uint32_t i = 0; i < num; i++)
 			q->t->to_kabi(q->kbuf + (size_t)i * q->kabi_len,
@@ -573,20 +583,6 @@ static inline uint32_t inv_checked(const struct invq_type *t, const void *e,
 	return k;
 }
 
-/* A direct call of a type whose entries are checked or converted. */
-static int __attribute__((noinline))
-inv_direct_typed(struct nestio_ctx *ctx, unsigned int on,
-		 const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
-		 uint32_t *n)
-{
-	uint32_t num = cmd->entry_num;
-	uint32_t k = inv_checked(t, (const void *)(uintptr_t)cmd->data_uptr, num);
-
-	if (__builtin_expect(k == num && !t->to_kabi, 1))
-		return inv_send(ctx, on, cmd, n, NULL);
-	return inv_direct_rare(ctx, on, t, cmd, k, n);
-}
-
 /* A direct call's command and what a failure needs, in one frame. */
 struct inv_direct {
 	struct kabi_hwpt_invalidate cmd;
@@ -598,7 +594,7 @@ struct inv_direct {
 /*
  * d->cmd, of *d->n entries, through the chokepoint in full (tried: the
  * inline system call was made and gave r; it is made again, with the
- * count reset, only if it was interrupted), and what the answer means
+ * count put back, only if it was interrupted), and what the answer means
  * (inv_failed) if it is not all of them done.
  */
 static int __attribute__((noinline, cold))
@@ -614,60 +610,11 @@ inv_direct_slow(struct inv_direct *d, bool tried, int r)
 }
 
 /*
- * The direct calls in full, once o (a nested hwpt or a vIOMMU: on,
- * INVQ_ON_*), entries and n are known not to be wrong: every other
- * argument checked, a type whose entries are checked or converted, no
- * entries, a hook or debug logging.
- */
-static int __attribute__((noinline))
-inv_direct_full(const struct nio_obj *o, unsigned int on, uint32_t type,
-		uint32_t raw_type, const void *entries, size_t entry_len,
-		uint32_t *n)
-{
-	const struct invq_type *t = NULL;
-	struct inv_direct d;
-	uint32_t data_type, kabi_len;
-	bool bad;
-
-	if (type == NESTIO_INV_RAW) {
-		/* the caller's bytes as they are: nothing in the table to read */
-		bad = entry_len - 1 >= UINT32_MAX;
-		data_type = raw_type;
-		kabi_len = (uint32_t)entry_len;
-	} else {
-		t = nio_invq_type_find(type, on);
-		if (!t)
-			return -EINVAL;
-		bad = raw_type != 0 || entry_len != t->entry_len;
-		data_type = t->data_type;
-		kabi_len = t->kabi_len;
-	}
-	if (bad)
-		return -EINVAL;
-	if (!*n)
-		return 0;	/* nothing to send */
-	d.cmd = (struct kabi_hwpt_invalidate){
-		.size = sizeof(d.cmd),
-		.hwpt_id = o->id,
-		.data_uptr = (uintptr_t)entries,
-		.data_type = data_type,
-		.entry_len = kabi_len,
-		.entry_num = *n,
-	};
-	if (t && (t->check || t->to_kabi))
-		return inv_direct_typed(o->ctx, on, t, &d.cmd, n);
-	d.ctx = o->ctx;
-	d.n = n;
-	d.on = on;
-	return inv_direct_slow(&d, false, 0);
-}
-
-/*
- * num (> 0) entries at entries, sent as they are in one command: the
- * common case of a direct call, once its checks are made (the entries
- * need no check or conversion, no hook, no debug logging). The system call
- * is an instruction, not a call (nio_sys_ioctl), so nothing is kept in a
- * register a call could clobber; a failure goes to inv_direct_slow().
+ * num (> 0) entries at entries, checked, sent as they are in one command.
+ * In the common case (no hook, no debug logging) that is the system call
+ * itself: an instruction, not a call (nio_sys_ioctl), so nothing is kept
+ * in a register a call could clobber. Anything else, a failure included,
+ * goes to inv_direct_slow().
  */
 static inline __attribute__((always_inline)) int
 inv_direct_send(const struct nio_obj *o, unsigned int on, uint32_t data_type,
@@ -675,28 +622,25 @@ inv_direct_send(const struct nio_obj *o, unsigned int on, uint32_t data_type,
 		uint32_t *n)
 {
 	struct inv_direct d;
-	int r;
+	bool tried = false;
+	int r = 0;
 
-	d.cmd = (struct kabi_hwpt_invalidate){
-		.size = sizeof(d.cmd),
-		.hwpt_id = o->id,
-		.data_uptr = (uintptr_t)entries,
-		.data_type = data_type,
-		.entry_len = kabi_len,
-		.entry_num = num,
-	};
-	r = nio_sys_ioctl(o->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &d.cmd);
-	if (__builtin_expect(r >= 0 && d.cmd.entry_num == num, 1))
-		return 0;
+	inv_cmd(&d.cmd, o->id, entries, data_type, kabi_len, num);
+	if (__builtin_expect(nio_ioctl_fast(o->ctx), 1)) {
+		r = nio_sys_ioctl(o->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &d.cmd);
+		if (__builtin_expect(r >= 0 && d.cmd.entry_num == num, 1))
+			return 0;
+		tried = true;
+	}
 	d.ctx = o->ctx;
 	d.n = n;
 	d.on = on;
-	return inv_direct_slow(&d, true, r);
+	return inv_direct_slow(&d, tried, r);
 }
 
-/* A direct call of a type in the table, o checked: its entries checked if
- * the type says so, then sent as they are, or converted first (and a
- * malformed one handled) by inv_direct_rare(). */
+/* A direct call of a type in the table, o, entries and n checked: its
+ * entries checked if the type says so, then sent as they are, or converted
+ * first (and a malformed one handled) by inv_direct_rare(). */
 static int __attribute__((noinline))
 inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
 		uint32_t raw_type, const void *entries, size_t entry_len,
@@ -704,24 +648,18 @@ inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
 {
 	const struct invq_type *t = nio_invq_type_find(type, on);
 	struct kabi_hwpt_invalidate cmd;
-	uint32_t num = *n, k;
+	uint32_t num, k;
 
-	if (!t || raw_type || entry_len != t->entry_len || !num ||
-	    !nio_ioctl_fast(o->ctx))
-		return inv_direct_full(o, on, type, raw_type, entries,
-				       entry_len, n);
+	if (!t || raw_type || entry_len != t->entry_len)
+		return -EINVAL;
+	num = *n;
+	if (!num)
+		return 0;	/* nothing to send */
 	k = inv_checked(t, entries, num);
 	if (__builtin_expect(k == num && !t->to_kabi, 1))
 		return inv_direct_send(o, on, t->data_type, t->kabi_len,
 				       entries, num, n);
-	cmd = (struct kabi_hwpt_invalidate){
-		.size = sizeof(cmd),
-		.hwpt_id = o->id,
-		.data_uptr = (uintptr_t)entries,
-		.data_type = t->data_type,
-		.entry_len = t->kabi_len,
-		.entry_num = num,
-	};
+	inv_cmd(&cmd, o->id, entries, t->data_type, t->kabi_len, num);
 	return inv_direct_rare(o->ctx, on, t, &cmd, k, n);
 }
 
@@ -731,8 +669,8 @@ inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
  * with it the common case of a raw batch: checks grouped so that each
  * group is one branch (under TCG each branch ends a translation block and
  * each call and return is a look-up: branches and calls are what a
- * wrapper costs most), then inv_direct_send(). A typed batch is a jump to
- * inv_direct_type(), anything else one to inv_direct_full().
+ * wrapper costs most), then inv_direct_send(). A typed batch is a call to
+ * inv_direct_type().
  */
 static inline __attribute__((always_inline)) int
 inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
@@ -741,6 +679,7 @@ inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
 {
 	const struct nio_obj *o = p;
 	uint32_t num;
+	bool bad_len;
 
 	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
 		return -EINVAL;
@@ -750,11 +689,12 @@ inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
 	if (type != NESTIO_INV_RAW)
 		return inv_direct_type(o, on, type, raw_type, entries,
 				       entry_len, n);
+	/* the caller's bytes as they are: 1 to UINT32_MAX each; none to
+	 * send is done */
 	num = *n;
-	if (__builtin_expect((entry_len - 1 >= UINT32_MAX) | (num == 0) |
-			     !nio_ioctl_fast(o->ctx), 0))
-		return inv_direct_full(o, on, type, raw_type, entries,
-				       entry_len, n);
+	bad_len = entry_len - 1 >= UINT32_MAX;
+	if (__builtin_expect(bad_len | (num == 0), 0))
+		return bad_len ? -EINVAL : 0;
 	return inv_direct_send(o, on, raw_type, (uint32_t)entry_len, entries,
 			       num, n);
 }
