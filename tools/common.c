@@ -116,8 +116,12 @@ void tool_json(struct json *j)
 
 bool tool_stdout_ok(void)
 {
+	int err;
+
+	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return true;
-	errmsg("standard output", -errno);
+	err = errno ? errno : EIO;
+	errmsg("standard output", -err);
 	return false;
 }
