@@ -224,6 +224,7 @@ int nestio_hw_caps_decode(uint32_t type, const void *data, size_t len,
 			  struct nestio_hw_caps *caps);
 const char *nestio_iommu_type_name(enum nestio_iommu_type type);
 const char *nestio_cap_name(uint64_t cap);
+const char *nestio_stage1_format_name(uint32_t format);
 
 /* ----------------------------------------------------------------- hwpt */
 

@@ -87,15 +87,6 @@ static const struct {
 	{ NESTIO_IOMMU_UNKNOWN, "this library cannot decode its registers" },
 };
 
-static const struct {
-	uint32_t bit;
-	const char *name;
-} stage1_names[] = {
-	{ NESTIO_STAGE1_VTD, "intel-vtd" },
-	{ NESTIO_STAGE1_ARM_SMMUV3, "arm-smmuv3" },
-	{ NESTIO_STAGE1_AMD, "amd" },
-};
-
 
 /* A reason under construction: appends stop quietly when it is full. */
 struct msg {
@@ -135,11 +126,13 @@ static void add_formats(struct msg *m, uint32_t formats)
 		msg_add(m, "none");
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(stage1_names); i++) {
-		if (!(formats & stage1_names[i].bit))
+	for (int b = 0; b < 32; b++) {
+		const char *name = nestio_stage1_format_name(1u << b);
+
+		if (!(formats & (1u << b)) || !name)
 			continue;
-		msg_add(m, "%s%s", sep, stage1_names[i].name);
-		formats &= ~stage1_names[i].bit;
+		msg_add(m, "%s%s", sep, name);
+		formats &= ~(1u << b);
 		sep = ", ";
 	}
 	if (formats)

@@ -208,3 +208,22 @@ NESTIO_EXPORT const char *nestio_cap_name(uint64_t cap)
 			return cap_names[i].name;
 	return NULL;
 }
+
+/* One name per NESTIO_STAGE1_* format: nestioctl and the compatibility
+ * check's reasons both read it. */
+static const struct {
+	uint32_t bit;
+	const char *name;
+} stage1_names[] = {
+	{ NESTIO_STAGE1_VTD, "intel-vtd" },
+	{ NESTIO_STAGE1_ARM_SMMUV3, "arm-smmuv3" },
+	{ NESTIO_STAGE1_AMD, "amd" },
+};
+
+NESTIO_EXPORT const char *nestio_stage1_format_name(uint32_t format)
+{
+	for (size_t i = 0; i < sizeof(stage1_names) / sizeof(stage1_names[0]); i++)
+		if (stage1_names[i].bit == format)
+			return stage1_names[i].name;
+	return NULL;
+}

@@ -213,6 +213,23 @@ START_TEST(test_cap_name)
 }
 END_TEST
 
+START_TEST(test_stage1_format_name)
+{
+	int named = 0;
+
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_VTD), "intel-vtd");
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_ARM_SMMUV3), "arm-smmuv3");
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_AMD), "amd");
+	/* exactly those three: not 0, not two at once, not the RAW escape */
+	for (int b = 0; b < 32; b++)
+		named += nestio_stage1_format_name(1u << b) != NULL;
+	ck_assert_int_eq(named, 3);
+	ck_assert_ptr_null(nestio_stage1_format_name(0));
+	ck_assert_ptr_null(nestio_stage1_format_name(NESTIO_STAGE1_RAW));
+	ck_assert_ptr_null(nestio_stage1_format_name(NESTIO_STAGE1_VTD | NESTIO_STAGE1_AMD));
+}
+END_TEST
+
 START_TEST(test_caps_names)
 {
 	const char *seen[NESTIO_FEATURE_MAX] = { 0 };
@@ -245,5 +262,6 @@ int main(void)
 	tcase_add_test(tc, test_caps_none);
 	tcase_add_test(tc, test_caps_names);
 	tcase_add_test(tc, test_cap_name);
+	tcase_add_test(tc, test_stage1_format_name);
 	return tu_run(s);
 }
