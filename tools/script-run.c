@@ -650,6 +650,10 @@ static int do_mem(struct run *R)
 		free(m);
 		return call_fail(R, -e, "mmap");
 	}
+	/* anonymous pages: made this process's own before a map pins them,
+	 * so the IOMMU and the script see the same pages */
+	if (m->fd < 0)
+		memset(m->va, 0, size);
 	created(R, SK_MEM, m);
 	out_begin(R, R->cmd->name);
 	out_hex(R, "size", size);
@@ -1453,6 +1457,21 @@ static int do_exec(struct run *R)
 	}
 	out_begin(R, NULL);
 	out_str(R, "program", argv[0]);
+	if (opt_json) {
+		json_array_begin(&R->j, "argv");
+		for (unsigned int i = 0; i < n; i++)
+			json_string(&R->j, NULL, argv[i]);
+		json_array_end(&R->j);
+	} else {
+		char all[1024];
+		size_t len = 0;
+
+		all[0] = '\0';
+		for (unsigned int i = 0; i < n && len < sizeof(all); i++)
+			len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%s",
+						i ? " " : "", argv[i]);
+		out_str(R, "argv", all);
+	}
 	out_i64(R, "pid", pid);
 	if (WIFEXITED(status))
 		out_i64(R, "status", WEXITSTATUS(status));

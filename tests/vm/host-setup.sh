@@ -22,7 +22,7 @@ PKGS="build-essential autoconf automake libtool pkg-config check libsubunit-dev
       libnl-3-dev valgrind flex bison bc libelf-dev libssl-dev cpio
       busybox-static xz-utils ca-certificates python3 rsync
       qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-      qemu-system-arm qemu-efi-aarch64"
+      qemu-system-arm qemu-efi-aarch64 libedit-dev clang libclang-rt-14-dev"
 
 log() { printf 'host-setup: %s\n' "$*" >&2; }
 
