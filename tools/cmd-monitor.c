@@ -83,14 +83,7 @@ int cmd_monitor(int argc, char **argv)
 			errmsg("poll", -errno);
 			goto out;
 		}
-		if (pfd[1].revents) {
-			struct signalfd_siginfo si;
-
-			/* taken, so that unblocking does not deliver it */
-			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
-				errmsg("signalfd", -errno);
-			break;		/* SIGINT or SIGTERM: a normal end */
-		}
+		/* events first: what was queued before the signal is shown */
 		do {
 			r = nestio_monitor_read(mon, ev, ARRAY_LEN(ev));
 			for (int i = 0; i < r; i++)
@@ -106,6 +99,14 @@ int cmd_monitor(int argc, char **argv)
 		if (ferror(stdout)) {
 			ret = EXIT_FAILURE;	/* main reports the write error */
 			goto out;
+		}
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+
+			/* taken, so that unblocking does not deliver it */
+			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+				errmsg("signalfd", -errno);
+			break;		/* SIGINT or SIGTERM: a normal end */
 		}
 	}
 	ret = EXIT_SUCCESS;
