@@ -193,15 +193,24 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 	struct pollfd pfd = { .fd = nestio_monitor_get_fd(mon), .events = POLLIN };
 
 	for (;;) {
+		bool named = false;
 		int64_t left;
 		int n;
 
-		/* sysfs first: covers a uevent dropped in an overflow */
-		if (pci_cdev(bdf, cdev, len) == 0)
-			return 0;
+		/* sysfs first: covers a uevent dropped in an overflow. sysfs
+		 * names the cdev a moment before devtmpfs makes the node (and
+		 * without devtmpfs, udev makes it after the uevent): the node
+		 * itself is what counts, looked at again every 50 ms. */
+		if (pci_cdev(bdf, cdev, len) == 0) {
+			if (access(cdev, F_OK) == 0)
+				return 0;
+			named = true;
+		}
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
+		if (named && left > 50)
+			left = 50;
 		n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -210,7 +219,8 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 			for (int i = 0; i < n; i++)
 				if (ev[i].action == NESTIO_HOTPLUG_ADD &&
 				    !strcmp(ev[i].bdf, bdf) &&
-				    strlen(ev[i].cdev) < len) {
+				    strlen(ev[i].cdev) < len &&
+				    access(ev[i].cdev, F_OK) == 0) {
 					strcpy(cdev, ev[i].cdev);
 					return 0;
 				}
