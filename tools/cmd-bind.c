@@ -232,11 +232,10 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 
 /* ---- the commands ---- */
 
-/* the PCI address argument, or a usage error */
-static int bdf_arg(int argc, char **argv, char bdf[BDF_LEN])
+/* the PCI address argument (argv[optind]): -1 to go on, else the exit
+ * status after the error message */
+static int bdf_arg(char **argv, char bdf[BDF_LEN])
 {
-	if (need_args(argc, argv, 1) < 0)
-		return EXIT_USAGE;
 	if (!pci_bdf_parse(argv[optind], bdf))
 		return usage_error(argv[0], "'%s' is not a PCI address (0000:00:03.0 or 00:03.0)",
 				   argv[optind]);
@@ -304,7 +303,9 @@ int cmd_vfio_bind(int argc, char **argv)
 			return r;
 		}
 	}
-	if ((r = bdf_arg(argc, argv, bdf)) >= 0)
+	if (need_args(argc, argv, 1) < 0)
+		return EXIT_USAGE;
+	if ((r = bdf_arg(argv, bdf)) >= 0)
 		return r;
 	current_driver(bdf, driver, sizeof(driver));
 	if (!strcmp(driver, "vfio-pci")) {
@@ -388,14 +389,11 @@ out:
 
 int cmd_vfio_unbind(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	char bdf[BDF_LEN], driver[64], orig[64], now[64];
-	int c, r, known;
+	int r, known;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if ((r = bdf_arg(argc, argv, bdf)) >= 0)
+	if ((r = cmd_simple_args(argc, argv, 1)) >= 0 ||
+	    (r = bdf_arg(argv, bdf)) >= 0)
 		return r;
 	current_driver(bdf, driver, sizeof(driver));
 	if (strcmp(driver, "vfio-pci") != 0) {

@@ -38,19 +38,15 @@ static void print_event(const struct nestio_hotplug *ev)
 
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_monitor *mon = NULL;
 	struct nestio_hotplug ev[16];
 	struct pollfd pfd[2];
 	sigset_t mask;
-	int c, r, sfd = -1, ret = EXIT_FAILURE;
+	int r, sfd = -1, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if (need_args(argc, argv, 0) < 0)
-		return EXIT_USAGE;
+	if ((r = cmd_simple_args(argc, argv, 0)) >= 0)
+		return r;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
