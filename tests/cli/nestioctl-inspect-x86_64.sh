@@ -77,6 +77,13 @@ jeq type 1
 jeq length 24
 jmatch data '^"[0-9a-f]\{48\}"$'
 
+# ---- -v: the library's debug log, every ioctl on stderr ----
+hasnt err '^libnestio: '
+expect 0 nestioctl -v caps "$bdf"
+has err '^libnestio: .*HW_INFO.*: ok$'
+expect 0 nestioctl caps "$bdf" --verbose
+has err '^libnestio: .*HW_INFO.*: ok$'
+
 # ---- check: the emulated VT-d cannot nest ----
 expect 1 nestioctl check "$bdf" --model vtd
 has out "^$bdf: not compatible with a vtd vIOMMU: host IOMMU (intel-vtd) cannot nest: ECAP.NEST is clear\$"
