@@ -8,34 +8,17 @@
 # refused before anything is written. --json output is checked with
 # python3 where it is installed.
 #
-# Run by `make check` with top_builddir exported. Exit 0 pass, 1 fail.
+# Run by `make check` with top_srcdir and top_builddir exported. Exit 0
+# pass, 1 fail.
 
 top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 T=$top_builddir/tools/nestioctl
-fail=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-err() {
-	echo "FAIL: $*" >&2
-	fail=1
-}
-
-# expect STATUS CMD...: run it, keep stdout in $tmp/out and stderr in
-# $tmp/err, and check the exit status
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	[ "$got" = "$want" ] || err "'$*' exited $got, not $want: $(cat "$tmp/err")"
-}
-
-# has FILE REGEX
-has() {
-	grep -q -e "$2" "$tmp/$1" || err "$1 of the last command lacks '$2': $(cat "$tmp/$1")"
-}
+# expect, has, err, json_lines, finish: shared with the guest shell tests
+. "$top_srcdir/tests/cli/lib.sh"
 
 json_ok() {	# stdout of the last command: every line one JSON document
+	json_lines
 	command -v python3 >/dev/null 2>&1 || return 0
 	python3 -c '
 import json, sys
@@ -193,4 +176,4 @@ json_eq 'd' '{"bdf": "0000:00:03.0", "driver": "vfio-pci", "previous_driver": "v
 expect 1 "$T" vfio-unbind 0000:00:1f.2
 has err '0000:00:1f.2: not bound to vfio-pci (driver: ahci)'
 
-exit $fail
+finish

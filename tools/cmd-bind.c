@@ -193,15 +193,24 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 	struct pollfd pfd = { .fd = nestio_monitor_get_fd(mon), .events = POLLIN };
 
 	for (;;) {
+		bool named = false;
 		int64_t left;
 		int n;
 
-		/* sysfs first: covers a uevent dropped in an overflow */
-		if (pci_cdev(bdf, cdev, len) == 0)
-			return 0;
+		/* sysfs first: covers a uevent dropped in an overflow. sysfs
+		 * names the cdev a moment before devtmpfs makes the node (and
+		 * without devtmpfs, udev makes it after the uevent): the node
+		 * itself is what counts, looked at again every 50 ms. */
+		if (pci_cdev(bdf, cdev, len) == 0) {
+			if (access(cdev, F_OK) == 0)
+				return 0;
+			named = true;
+		}
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
+		if (named && left > 50)
+			left = 50;
 		n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -210,7 +219,8 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 			for (int i = 0; i < n; i++)
 				if (ev[i].action == NESTIO_HOTPLUG_ADD &&
 				    !strcmp(ev[i].bdf, bdf) &&
-				    strlen(ev[i].cdev) < len) {
+				    strlen(ev[i].cdev) < len &&
+				    access(ev[i].cdev, F_OK) == 0) {
 					strcpy(cdev, ev[i].cdev);
 					return 0;
 				}
@@ -222,11 +232,10 @@ static int wait_cdev(struct nestio_monitor *mon, const char *bdf, char *cdev,
 
 /* ---- the commands ---- */
 
-/* the PCI address argument, or a usage error */
-static int bdf_arg(int argc, char **argv, char bdf[BDF_LEN])
+/* the PCI address argument (argv[optind]): -1 to go on, else the exit
+ * status after the error message */
+static int bdf_arg(char **argv, char bdf[BDF_LEN])
 {
-	if (need_args(argc, argv, 1) < 0)
-		return EXIT_USAGE;
 	if (!pci_bdf_parse(argv[optind], bdf))
 		return usage_error(argv[0], "'%s' is not a PCI address (0000:00:03.0 or 00:03.0)",
 				   argv[optind]);
@@ -294,7 +303,9 @@ int cmd_vfio_bind(int argc, char **argv)
 			return r;
 		}
 	}
-	if ((r = bdf_arg(argc, argv, bdf)) >= 0)
+	if (need_args(argc, argv, 1) < 0)
+		return EXIT_USAGE;
+	if ((r = bdf_arg(argv, bdf)) >= 0)
 		return r;
 	current_driver(bdf, driver, sizeof(driver));
 	if (!strcmp(driver, "vfio-pci")) {
@@ -378,14 +389,11 @@ out:
 
 int cmd_vfio_unbind(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	char bdf[BDF_LEN], driver[64], orig[64], now[64];
-	int c, r, known;
+	int r, known;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if ((r = bdf_arg(argc, argv, bdf)) >= 0)
+	if ((r = cmd_simple_args(argc, argv, 1)) >= 0 ||
+	    (r = bdf_arg(argv, bdf)) >= 0)
 		return r;
 	current_driver(bdf, driver, sizeof(driver));
 	if (strcmp(driver, "vfio-pci") != 0) {

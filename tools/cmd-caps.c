@@ -280,7 +280,6 @@ static void caps_json(const char *name, struct nestio_device *dev,
 
 int cmd_caps(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_device *dev = NULL;
@@ -288,13 +287,10 @@ int cmd_caps(int argc, char **argv)
 	const char *name;
 	uint32_t type;
 	size_t len = 0;
-	int c, r, ret = EXIT_FAILURE;
+	int r, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if (need_args(argc, argv, 1) < 0)
-		return EXIT_USAGE;
+	if ((r = cmd_simple_args(argc, argv, 1)) >= 0)
+		return r;
 	name = argv[optind];
 	if (tool_open_ctx(&ctx) < 0)
 		return EXIT_FAILURE;

@@ -38,19 +38,15 @@ static void print_event(const struct nestio_hotplug *ev)
 
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_monitor *mon = NULL;
 	struct nestio_hotplug ev[16];
 	struct pollfd pfd[2];
 	sigset_t mask;
-	int c, r, sfd = -1, ret = EXIT_FAILURE;
+	int r, sfd = -1, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if (need_args(argc, argv, 0) < 0)
-		return EXIT_USAGE;
+	if ((r = cmd_simple_args(argc, argv, 0)) >= 0)
+		return r;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -83,14 +79,7 @@ int cmd_monitor(int argc, char **argv)
 			errmsg("poll", -errno);
 			goto out;
 		}
-		if (pfd[1].revents) {
-			struct signalfd_siginfo si;
-
-			/* taken, so that unblocking does not deliver it */
-			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
-				errmsg("signalfd", -errno);
-			break;		/* SIGINT or SIGTERM: a normal end */
-		}
+		/* events first: what was queued before the signal is shown */
 		do {
 			r = nestio_monitor_read(mon, ev, ARRAY_LEN(ev));
 			for (int i = 0; i < r; i++)
@@ -106,6 +95,14 @@ int cmd_monitor(int argc, char **argv)
 		if (ferror(stdout)) {
 			ret = EXIT_FAILURE;	/* main reports the write error */
 			goto out;
+		}
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+
+			/* taken, so that unblocking does not deliver it */
+			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+				errmsg("signalfd", -errno);
+			break;		/* SIGINT or SIGTERM: a normal end */
 		}
 	}
 	ret = EXIT_SUCCESS;

@@ -6,16 +6,12 @@
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	struct nestio_ctx *ctx = NULL;
 	struct json j;
-	int c, r, f;
+	int r, f;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if (need_args(argc, argv, 0) < 0)
-		return EXIT_USAGE;
+	if ((r = cmd_simple_args(argc, argv, 0)) >= 0)
+		return r;
 	if (tool_open_ctx(&ctx) < 0)
 		return EXIT_FAILURE;
 	tool_json(&j);
@@ -47,7 +43,6 @@ int cmd_probe(int argc, char **argv)
 
 int cmd_ranges(int argc, char **argv)
 {
-	static const struct option options[] = { CMD_COMMON_OPTIONS };
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_ioas *ioas = NULL;
 	struct nestio_device *dev = NULL;
@@ -56,13 +51,10 @@ int cmd_ranges(int argc, char **argv)
 	const char *name;
 	struct json j;
 	size_t nr = 0;
-	int c, r, ret = EXIT_FAILURE;
+	int r, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
-		if ((r = cmd_options(c, argc, argv)) >= 0)
-			return r;
-	if (need_args(argc, argv, 1) < 0)
-		return EXIT_USAGE;
+	if ((r = cmd_simple_args(argc, argv, 1)) >= 0)
+		return r;
 	name = argv[optind];
 	if (tool_open_ctx(&ctx) < 0)
 		return EXIT_FAILURE;

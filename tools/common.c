@@ -80,6 +80,17 @@ int need_args(int argc, char **argv, int want)
 	return -1;
 }
 
+int cmd_simple_args(int argc, char **argv, int want)
+{
+	static const struct option options[] = { CMD_COMMON_OPTIONS };
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, CMD_COMMON_SHORT, options, NULL)) != -1)
+		if ((r = cmd_options(c, argc, argv)) >= 0)
+			return r;
+	return need_args(argc, argv, want) < 0 ? EXIT_USAGE : -1;
+}
+
 int tool_open_ctx(struct nestio_ctx **ctx)
 {
 	int r = nestio_ctx_new(ctx);

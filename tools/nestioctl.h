@@ -78,8 +78,14 @@ void cmd_help(FILE *f, const char *cmd);
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A command that takes exactly `want` arguments after its options. */
+/* A command that takes exactly `want` arguments after its options: 0, or
+ * -1 after the usage error message. */
 int need_args(int argc, char **argv, int want);
+
+/* All of the option parsing of a command that has only the common options
+ * and takes exactly `want` arguments (from argv[optind]): -1 if it goes
+ * on, else the exit status to return (help shown, usage error). */
+int cmd_simple_args(int argc, char **argv, int want);
 
 /* ---- errors: on stderr, prefixed with prog ---- */
 

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# nestioctl against the arm64 VM's emulated SMMUv3, which nests for real:
+# caps decodes it (IDR0 0x0d44101b: S1P, S2P, COHACC; no PASID), check
+# --model smmuv3 says compatible, and a VT-d vIOMMU is told why not.
+. /share/cli-lib.sh
+
+bdf=$NESTIO_EDU_BDF
+[ -n "$bdf" ] || { echo "FAIL: no edu device"; exit 1; }
+
+expect 0 nestioctl list
+has out "^$bdf  *1234:11e8  *vfio-pci  *[0-9][0-9]*  *[^ -][^ ]*  */dev/vfio/devices/vfio[0-9]*\$"
+
+expect 0 nestioctl caps "$bdf"
+has out '^iommu:  *arm-smmuv3 (hw-info type 2)$'
+has out '^  nesting  *yes$'
+has out '^  pasid  *no$'
+has out '^  stall  *no$'
+has out '^stage-1 formats:  *arm-smmuv3$'
+has out '^max PASID bits:  *0$'
+has out '^  idr0  *0x0d44101b$'
+has out '^  idr5  *0x[0-9a-f]\{8\}$'
+has out '^  aidr  *0x[0-9a-f]\{8\}$'
+has out '^hw-info:  *type 2, 40 bytes$'
+expect 0 nestioctl --json caps "$bdf"
+json_lines
+jeq iommu '"arm-smmuv3"'
+jeq hw_info_type 2
+jeq nesting true
+jeq pasid false
+jeq stage1_formats '["arm-smmuv3"]'
+jeq errata '[]'
+jeq max_pasid_log2 0
+jeq idr0 '"0xd44101b"'
+jeq length 40
+
+expect 0 nestioctl check "$bdf" --model smmuv3
+has out "^$bdf: compatible with a smmuv3 vIOMMU\$"
+expect 0 nestioctl check --json "$bdf" --model smmuv3
+json_lines
+jeq compatible true
+jeq reason null
+jeq model '"smmuv3"'
+# no PASIDs behind this SMMU
+expect 1 nestioctl check "$bdf" --model smmuv3 --want pasid
+has out "^$bdf: not compatible with a smmuv3 vIOMMU: "
+expect 1 nestioctl check --json "$bdf" --model vtd
+jeq compatible false
+jeq reason '"vIOMMU wants the intel-vtd stage-1 format, host (arm-smmuv3) takes arm-smmuv3"'
+finish
