@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "nestioctl.h"
 #include "mockdev.h"
 #include "script.h"
