@@ -40,6 +40,8 @@ has '^wait events events=1$'
 has '^fault faults dev_id=[0-9]+ pasid=1 grpid=3 addr=0x7000 perm=read,write cookie=[0-9]+ last=yes$'
 has '^wait faults events=1$'
 has '^respond faults cookie=[0-9]+ code=success$'
+has '^vevent events seq=1 lost=0 len=4 virt_id=0x42 data0=0x42$'
+has '^monitor events=1$'
 has '^unbind table device=dev pasid=2$'
 # the ids agree: the pasid1 hwpt is what PASID 1 was attached to
 id=$(sed -n 's/^nested pasid1 id=\([0-9]*\) .*/\1/p' "$out")
@@ -64,4 +66,6 @@ has '^\{"line":34,"verb":"flush","name":"q","sent":1,"ioctls":1\}$'
 has '^\{"line":45,"verb":"wait","event":"vevent","queue":"events","seq":0,"lost":0,"len":4,"virt_id":"0x42","data":\["0x42"\]\}$'
 has '^\{"line":47,"verb":"wait","event":"fault","queue":"faults","dev_id":[0-9]+,"pasid":1,"grpid":3,"addr":"0x7000","perm":"read,write","cookie":[0-9]+,"last":"yes"\}$'
 has '^\{"line":48,"verb":"respond","name":"faults","cookie":[0-9]+,"code":"success"\}$'
+has '^\{"line":51,"verb":"monitor","event":"vevent","queue":"events","seq":1,"lost":0,"len":4,"virt_id":"0x42","data":\["0x42"\]\}$'
+has '^\{"line":51,"verb":"monitor","events":1\}$'
 echo "PASS"
