@@ -1834,7 +1834,10 @@ int cmd_run(int argc, char **argv)
 		failed = true;
 	}
 	if (stop_signal) {
-		fprintf(stderr, "%s: %s: stopped by %s\n", prog, R->file, strsignal(stop_signal));
+		/* unless a step said so already */
+		if (!failed)
+			fprintf(stderr, "%s: %s: stopped by %s\n", prog, R->file,
+				strsignal(stop_signal));
 		failed = true;
 	}
 	if (keep && !failed) {
