@@ -35,8 +35,8 @@ TMPD=$tmp; export TMPD
 "$T" run "$tmp/s" 7</dev/null >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 0 ] || err "the memory script exited $rc: $(cat "$tmp/err")"
 has '^mem b size=0x2000 backing=memfd fd=[0-9]+$'
-has '^fill b offset=0 length=0x1000$'
-has '^check b offset=0 length=0x1000$'
+has '^fill b offset=0x0 length=0x1000$'
+has '^check b offset=0x0 length=0x1000$'
 has '^poke b offset=0x1000 width=8 count=2$'
 has '^peek b offset=0x1000 width=4 values=0x55667788,0x11223344$'
 has '^compare b with=b length=0x10 result=equal$'
@@ -78,7 +78,7 @@ errhas "$tmp/s: line 2: unknown verb 'frob'"
 # standard input, checked as it runs
 printf 'b = mem 4K\nfill b 0 1 1\nfrob\n' | "$T" run - >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 1 ] || err "stdin: exit $rc"
-has '^fill b offset=0 length=0x1$'
+has '^fill b offset=0x0 length=0x1$'
 errhas "stdin: line 3: unknown verb 'frob'"
 # usage
 "$T" run a b >/dev/null 2>&1; [ $? = 2 ] || err "two scripts: not exit 2"

@@ -502,7 +502,7 @@ static int value(struct pstate *p, const struct script_param *prm,
 		if (r == -1)
 			return fail(p, "%s: '%s' is not a number", prm->name, s);
 		if (r < 0 || v->u < prm->min || v->u > prm->max)
-			return fail(p, "%s: %s is out of range (%#llx..%#llx)", prm->name, s,
+			return fail(p, "%s: %s is out of range (0x%llx..0x%llx)", prm->name, s,
 				    (unsigned long long)prm->min,
 				    (unsigned long long)prm->max);
 		return 0;
@@ -517,7 +517,7 @@ static int value(struct pstate *p, const struct script_param *prm,
 			r = parse_u64(s, &v->u);
 			if (r == 0 && v->u <= prm->max)
 				return 0;
-			return fail(p, "%s: %s is not a number up to %#llx", prm->name, s,
+			return fail(p, "%s: %s is not a number up to 0x%llx", prm->name, s,
 				    (unsigned long long)prm->max);
 		}
 		list_words(prm->words, list, sizeof(list));

@@ -157,7 +157,7 @@ static void out_hex(struct run *R, const char *key, uint64_t v)
 	if (opt_json)
 		json_hex(&R->j, key, v);
 	else
-		out_text(R, key, "%#" PRIx64, v);
+		out_text(R, key, "0x%" PRIx64, v);
 }
 
 static void out_str(struct run *R, const char *key, const char *s)
@@ -678,11 +678,11 @@ static int do_map(struct run *R)
 	int r;
 
 	if (off >= m->size)
-		return step_fail(R, EINVAL, "offset %#" PRIx64 " is past the end of %s (%#" PRIx64 ")",
+		return step_fail(R, EINVAL, "offset 0x%" PRIx64 " is past the end of %s (0x%" PRIx64 ")",
 				 off, slot_name(R, (unsigned int)R->cmd->pos[1].u), m->size);
 	len = optu(R, "length", m->size - off);
 	if (len > m->size - off)
-		return step_fail(R, EINVAL, "length %#" PRIx64 " runs past the end of %s",
+		return step_fail(R, EINVAL, "length 0x%" PRIx64 " runs past the end of %s",
 				 len, slot_name(R, (unsigned int)R->cmd->pos[1].u));
 	if (optu(R, "by-fd", 0)) {
 		if (m->fd < 0)
@@ -1153,7 +1153,7 @@ static uint8_t *span(struct run *R, unsigned int posi, uint64_t off, uint64_t le
 	struct mem *m = pos_obj(R, posi)->mem;
 
 	if (off > m->size || len > m->size - off) {
-		step_fail(R, ERANGE, "[%#" PRIx64 ", +%#" PRIx64 ") is outside %s (%#" PRIx64 " bytes)",
+		step_fail(R, ERANGE, "[0x%" PRIx64 ", +0x%" PRIx64 ") is outside %s (0x%" PRIx64 " bytes)",
 			  off, len, slot_name(R, (unsigned int)R->cmd->pos[posi].u), m->size);
 		return NULL;
 	}
@@ -1202,7 +1202,7 @@ static int do_poke(struct run *R)
 			uint64_t have = get_le(p + (size_t)i * w, w);
 
 			if (have != R->cmd->pos[2 + i].u)
-				return step_fail(R, EIO, "at %#" PRIx64 ": %#" PRIx64 ", expected %#" PRIx64,
+				return step_fail(R, EIO, "at 0x%" PRIx64 ": 0x%" PRIx64 ", expected 0x%" PRIx64,
 						 off + (uint64_t)i * w, have, R->cmd->pos[2 + i].u);
 		}
 	} else if (R->cmd->verb == SV_POKE) {
@@ -1219,10 +1219,10 @@ static int do_poke(struct run *R)
 				json_hex(&R->j, NULL, get_le(p + i * w, w));
 			json_array_end(&R->j);
 		} else {
-			out_text(R, "values", "%#" PRIx64, get_le(p, w));
+			out_text(R, "values", "0x%" PRIx64, get_le(p, w));
 			for (uint64_t i = 1; i < count && R->tlen < sizeof(R->text) - 24; i++)
 				R->tlen += (size_t)snprintf(R->text + R->tlen, sizeof(R->text) - R->tlen,
-							    ",%#" PRIx64, get_le(p + i * w, w));
+							    ",0x%" PRIx64, get_le(p + i * w, w));
 		}
 	} else {
 		out_u64(R, "count", nval);
@@ -1245,7 +1245,7 @@ static int do_fill(struct run *R)
 		if (R->cmd->verb == SV_FILL)
 			p[i] = want;
 		else if (p[i] != want)
-			return step_fail(R, EIO, "at %#" PRIx64 ": 0x%02x, expected 0x%02x",
+			return step_fail(R, EIO, "at 0x%" PRIx64 ": 0x%02x, expected 0x%02x",
 					 off + i, p[i], want);
 	}
 	out_begin(R, slot_name(R, (unsigned int)R->cmd->pos[0].u));
@@ -1267,7 +1267,7 @@ static int do_compare(struct run *R)
 		return -1;
 	for (uint64_t i = 0; i < len; i++)
 		if (a[i] != b[i])
-			return step_fail(R, EIO, "they differ at +%#" PRIx64 ": 0x%02x and 0x%02x",
+			return step_fail(R, EIO, "they differ at +0x%" PRIx64 ": 0x%02x and 0x%02x",
 					 i, a[i], b[i]);
 	out_begin(R, slot_name(R, (unsigned int)R->cmd->pos[0].u));
 	out_str(R, "with", slot_name(R, (unsigned int)R->cmd->pos[2].u));
@@ -1299,7 +1299,7 @@ static int do_ranges(struct run *R)
 		json_array_end(&R->j);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			out_text(R, "range", "%#" PRIx64 "-%#" PRIx64, rg[i].start, rg[i].last);
+			out_text(R, "range", "0x%" PRIx64 "-0x%" PRIx64, rg[i].start, rg[i].last);
 	}
 	out_end(R);
 	nestio_iova_ranges_free(rg);
@@ -1337,7 +1337,7 @@ static char *expand(struct run *R, unsigned int wi, int *fds, unsigned int *nfds
 		case SR_RBRACE: strcpy(num, "}"); break;
 		case SR_ID: snprintf(num, sizeof(num), "%" PRIu64, obj_id(R, ref->slot)); break;
 		case SR_IOVA:
-			snprintf(num, sizeof(num), "%#" PRIx64, R->objs[ref->slot].map->iova);
+			snprintf(num, sizeof(num), "0x%" PRIx64, R->objs[ref->slot].map->iova);
 			break;
 		case SR_FD: {
 			int fd = obj_fd(R, ref->slot);

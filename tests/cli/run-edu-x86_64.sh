@@ -25,7 +25,7 @@ has '^ranges io alignment=0x[0-9a-f]+ range=0x'
 has '^mem ram size=0x2000 backing=file fd=[0-9]+$'
 has '^map src iova=0x100000 length=0x1000$'
 has '^map dst iova=0x200000 length=0x1000$'
-has '^fill ram offset=0 length=0x1000$'
+has '^fill ram offset=0x0 length=0x1000$'
 has '^fill ram offset=0x1000 length=0x1000$'
 fd=$(sed -n 's/^device dev dev_id=[0-9]* fd=\([0-9]*\)$/\1/p' "$out")
 has "^edu-dma: copy of 4096 bytes done\$"
