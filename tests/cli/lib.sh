@@ -70,7 +70,8 @@ json_lines() {
 }
 
 # jget KEY [FILE]: the value of the first "KEY": in the last command's
-# stdout (or FILE), as written: strings keep their quotes
+# stdout (or FILE), as written: strings keep their quotes; an array is
+# whole if it holds no array or object
 jget() {
 	awk -v k="\"$1\":" '
 	{
@@ -79,6 +80,8 @@ jget() {
 		s = substr($0, i + length(k))
 		if (substr(s, 1, 1) == "\"")
 			match(s, /^"([^"\\]|\\.)*"/)
+		else if (substr(s, 1, 1) == "[")
+			match(s, /^\[[^]]*\]/)	# a flat array
 		else
 			match(s, /^[^],}]*/)
 		print substr(s, 1, RLENGTH)

@@ -91,7 +91,7 @@ expect 1 nestioctl check --json --model vtd --want pasid "$bdf"
 json_lines
 jeq device "\"$bdf\""
 jeq model '"vtd"'
-jeq want '["nesting"'
+jeq want '["nesting","pasid"]'
 jeq compatible false
 jeq reason '"host IOMMU (intel-vtd) cannot nest: ECAP.NEST is clear"'
 expect 1 nestioctl check "$bdf" --model smmuv3
