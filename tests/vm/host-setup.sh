@@ -23,12 +23,13 @@ PKGS="build-essential autoconf automake libtool pkg-config check libsubunit-dev
       busybox-static xz-utils ca-certificates python3 rsync
       qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm qemu-efi-aarch64"
+
+log() { printf 'host-setup: %s\n' "$*" >&2; }
+
 # building the Debian packages and checking them (tests/vm/package.sh): taken
 # from bookworm itself (-t bookworm), not backports, so that debhelper and
 # lintian judge the packages as bookworm's do (Standards-Version 4.6.2)
 PKGS_DEB="dpkg-dev debhelper fakeroot lintian"
-
-log() { printf 'host-setup: %s\n' "$*" >&2; }
 
 if [ "$(id -u)" != 0 ]; then
 	log "must run as root (it installs packages)"; exit 1
