@@ -28,8 +28,9 @@ log() { printf 'host-setup: %s\n' "$*" >&2; }
 
 # building the Debian packages and checking them (tests/vm/package.sh): taken
 # from bookworm itself (-t bookworm), not backports, so that debhelper and
-# lintian judge the packages as bookworm's do (Standards-Version 4.6.2)
-PKGS_DEB="dpkg-dev debhelper fakeroot lintian"
+# lintian judge the packages as bookworm's do (Standards-Version 4.6.2);
+# with what debian/control's Build-Depends adds to the list above
+PKGS_DEB="dpkg-dev debhelper fakeroot lintian libedit-dev"
 
 if [ "$(id -u)" != 0 ]; then
 	log "must run as root (it installs packages)"; exit 1
