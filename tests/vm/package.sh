@@ -15,8 +15,8 @@
 # initial-upload-closes-no-bugs (an initial upload's changelog closes its
 # ITP bug, which is filed only when the package goes to an archive), on any
 # failed test, and on a test that writes to stderr (autopkgtest's rule
-# without allow-stderr). The build log, lintian's output and each test's
-# output stay in LOGDIR (default: the current directory).
+# without allow-stderr). The packages, the build log, lintian's output and
+# the tests' output stay in LOGDIR (default: the current directory).
 set -eu
 
 [ $# -ge 2 ] && [ -f "$1" ] && [ -f "$2/control" ] ||
@@ -47,8 +47,11 @@ if ! (cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc)" \
 	exit 1
 fi
 changes=$(ls "$tmp"/libnestio_*_"$(dpkg-architecture -qDEB_HOST_ARCH)".changes)
-echo "built in $(( $(date +%s) - t ))s:"
+echo "built in $(( $(date +%s) - t ))s (kept in $logdir):"
 sed -n '/^Files:/,$p' "$changes" | sed -n 's/^ [0-9a-f]* *[0-9]* [^ ]* [^ ]* /  /p'
+rm -f "$logdir"/*.deb "$logdir"/*.changes "$logdir"/*.buildinfo "$logdir"/*.dsc \
+	"$logdir"/*.tar.xz
+cp "$tmp"/*.deb "$tmp"/*.changes "$tmp"/*.buildinfo "$tmp"/*.dsc "$tmp"/*.tar.xz "$logdir/"
 
 # ---- lintian: everything it says is shown; errors and warnings fail ----
 lintian --pedantic --display-info --display-experimental "$changes" \
