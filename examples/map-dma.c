@@ -6,6 +6,11 @@
  *
  *   map-dma 0000:00:03.0      (the device must be bound to vfio-pci)
  *
+ * Exit status: 0 when the buffer was mapped (and unmapped again); 1 when a
+ * call failed, with a line on stderr naming it and the errno in words (a
+ * kernel without iommufd: "map-dma: /dev/iommu: No such file or
+ * directory"); 2 on a usage error.
+ *
  * Build: cc map-dma.c $(pkg-config --cflags --libs libnestio)
  */
 #include <errno.h>

@@ -18,6 +18,9 @@
  * The kernel's IOMMUFD_TEST mock (CONFIG_IOMMUFD_TEST) stands in for the
  * IOMMU and the device, and also plays the device and the guest: it raises
  * the page request and the event. Everything else is the public API.
+ * Exit status: 0 when the whole flow ran; 1 when a call failed, with a line
+ * on stderr naming it and the errno in words (a kernel without iommufd:
+ * "vsva-faults: /dev/iommu: No such file or directory").
  * Build: cc vsva-faults.c $(pkg-config --cflags --libs libnestio)
  */
 #include <errno.h>

@@ -16,6 +16,9 @@
  *
  * Steps 2-7 are the function nesting_flow(); everything about where the
  * device and the stage-1 payloads come from is in struct backend.
+ * Exit status: 0 when the whole flow ran; 1 when a call failed, with a line
+ * on stderr naming it and the errno in words (a kernel without iommufd:
+ * "vtd-nesting: /dev/iommu: No such file or directory").
  * Build: cc vtd-nesting.c $(pkg-config --cflags --libs libnestio)
  */
 #include <errno.h>

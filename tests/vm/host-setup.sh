@@ -26,6 +26,12 @@ PKGS="build-essential autoconf automake libtool pkg-config check libsubunit-dev
 
 log() { printf 'host-setup: %s\n' "$*" >&2; }
 
+# building the Debian packages and checking them (tests/vm/package.sh): taken
+# from bookworm itself (-t bookworm), not backports, so that debhelper and
+# lintian judge the packages as bookworm's do (Standards-Version 4.6.2);
+# with what debian/control's Build-Depends adds to the list above
+PKGS_DEB="dpkg-dev debhelper fakeroot lintian libedit-dev"
+
 if [ "$(id -u)" != 0 ]; then
 	log "must run as root (it installs packages)"; exit 1
 fi
@@ -94,18 +100,28 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64; changed=1
 fi
 
-missing=
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-if [ "$changed" = 1 ] || [ -n "$missing" ] || [ ! -f "$STAMP" ]; then
+not_installed() {	# packages... -> those of them not installed
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf ' %s' "$p"
+	done
+}
+missing=$(not_installed $PKGS)
+missing_deb=$(not_installed $PKGS_DEB)
+if [ "$changed" = 1 ] || [ -n "$missing$missing_deb" ] || [ ! -f "$STAMP" ]; then
 	log "apt-get update"
-	apt-get update -qq
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
 fi
-if [ -n "$missing" ]; then
-	log "installing:$missing"
+if [ -n "$missing$missing_deb" ]; then
 	libc_before=$(dpkg-query -W -f='${Version}' libc6)
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	if [ -n "$missing" ]; then
+		log "installing:$missing"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+	fi
+	if [ -n "$missing_deb" ]; then
+		log "installing from bookworm:$missing_deb"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+			-t bookworm $missing_deb >/dev/null
+	fi
 	libc_after=$(dpkg-query -W -f='${Version}' libc6)
 	if [ "$libc_before" != "$libc_after" ]; then
 		log "libc6 changed ($libc_before -> $libc_after): the pin did not hold"; exit 1

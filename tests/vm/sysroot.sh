@@ -27,6 +27,12 @@ for p in $PKGS; do
 done
 hash=$(echo "$vers" | sha256sum | cut -c1-16)
 out=$cache/sysroot/$arch-$hash
+# two runs at once (several worktrees share the cache): one downloads and
+# unpacks, the other waits for it and takes the result; without the lock
+# they shared $out.tmp and a configure could find the sysroot half-made
+mkdir -p "$cache/sysroot"
+exec 9>"$cache/sysroot/$arch.lock"
+flock 9
 if [ -f "$out/done" ]; then
 	echo "$out"; exit 0
 fi
