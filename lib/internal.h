@@ -55,7 +55,10 @@ static inline bool nio_ctx_ok(const struct nestio_ctx *ctx)
 	return ctx && ctx->magic == NIO_MAGIC_CTX;
 }
 
-/* ---- logging (libkmod style: cheap when the priority filters it out) ---- */
+/* ---- logging (lib/log.c; libkmod style: cheap when the priority filters
+ * it out) ---- */
+/* a new ctx's log function and priority (NESTIO_LOG) */
+void nio_log_init(struct nestio_ctx *ctx);
 void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
 	     const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));
