@@ -515,27 +515,3 @@ NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
 	*len = cmd.data_len;
 	return 0;
 }
-
-NESTIO_EXPORT int nestio_device_get_hw_caps(struct nestio_device *dev,
-					    struct nestio_hw_caps *caps)
-{
-	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
-	uint64_t data[32] = { 0 };
-	int r;
-
-	if (!nio_device_ok(dev) || !caps)
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(caps, struct nestio_hw_caps);
-	if (r < 0)
-		return r;
-	cmd.dev_id = dev->dev_id;
-	cmd.data_len = sizeof(data);
-	cmd.data_uptr = (uintptr_t)data;
-	r = nio_ioctl(dev->ctx, dev->ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
-	if (r < 0)
-		return r;
-	return nestio_hw_caps_decode(cmd.data_type, data,
-				     cmd.data_len < sizeof(data) ? cmd.data_len : sizeof(data),
-				     cmd.out_capabilities,
-				     cmd.out_max_pasid_log2, caps);
-}

@@ -274,7 +274,7 @@ int nio_option(struct nestio_ctx *ctx, uint32_t object_id, uint32_t option,
 	       bool set, uint64_t *value);
 
 /* ---- errata that ban read-only mappings from a nest parent's IOAS ----
- * lib/compat.c: the name of the first erratum in errata with that effect
+ * lib/hwcaps.c: the name of the first erratum in errata with that effect
  * (the errata table), or NULL. lib/ioas.c: a nest parent takes a ban
  * (-EINVAL if the IOAS may already hold a read-only mapping) and drops it
  * when it is freed; lib/hwpt.c decides when. */

@@ -7,7 +7,7 @@
 
 struct nestio_ioas {
 	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
-	/* an erratum (lib/compat.c) bans read-only mappings while ro_bans nest
+	/* an erratum (lib/hwcaps.c) bans read-only mappings while ro_bans nest
 	 * parents live on this IOAS; ro_mapped: one may be here (since the
 	 * last unmap_all), so such a nest parent is refused */
 	int ro_bans;
