@@ -14,8 +14,7 @@ static int ctx_new_fd(int fd, struct nestio_ctx **out)
 
 	if (!ctx)
 		return -ENOMEM;
-	ctx->magic = NIO_MAGIC_CTX;
-	ctx->refcount = 1;
+	nio_obj_init(&ctx->obj, NIO_MAGIC_CTX, NULL, 0);
 	ctx->fd = fd;
 	nio_log_init(ctx);
 	info(ctx, "ctx %p on iommufd %d", (void *)ctx, fd);
@@ -53,30 +52,18 @@ NESTIO_EXPORT int nestio_ctx_new_from_fd(int fd, struct nestio_ctx **out)
 	return r;
 }
 
-struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx)
+/* the fd is closed here; the ctx is freed by nio_obj_unref() */
+static void ctx_release(void *obj)
 {
-	ctx->refcount++;
-	return ctx;
-}
+	struct nestio_ctx *ctx = obj;
 
-NESTIO_EXPORT struct nestio_ctx *nestio_ctx_ref(struct nestio_ctx *ctx)
-{
-	if (!nio_ctx_ok(ctx))
-		return NULL;
-	return nio_ctx_get(ctx);
-}
-
-NESTIO_EXPORT struct nestio_ctx *nestio_ctx_unref(struct nestio_ctx *ctx)
-{
-	if (!nio_ctx_ok(ctx) || --ctx->refcount > 0)
-		return NULL;
 	info(ctx, "ctx %p released", (void *)ctx);
 	free(ctx->sources);	/* empty: every source pins its ctx */
 	close(ctx->fd);
-	ctx->magic = 0;
-	free(ctx);
-	return NULL;
 }
+
+/* nestio_ctx_ref(), nestio_ctx_unref() */
+NIO_DEFINE_REF_UNREF(ctx, NIO_MAGIC_CTX, ctx_release)
 
 NESTIO_EXPORT int nestio_ctx_get_fd(const struct nestio_ctx *ctx)
 {

@@ -128,7 +128,7 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 	}
 	q->magic = NIO_MAGIC_INVQ;
 	q->refcount = 1;
-	q->ctx = nio_ctx_get(ctx);
+	q->ctx = nestio_ctx_ref(ctx);
 	q->target_id = target_id;
 	q->st.sz = sizeof(q->st);
 	dbg(ctx, "invq %p: %s on %s %u, capacity %u, flags %#x", (void *)q,
