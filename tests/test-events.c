@@ -3,7 +3,7 @@
  * Tier 1: the vEVENTQ and the fault queue against a fake kernel. The ioctl
  * seam answers the allocations with a pipe's read end (neither
  * close-on-exec nor non-blocking, so the library has to make it so), and
- * nio_read_hook / nio_write_hook stand in for the queues' read(2) and
+ * tu_read_hook / tu_write_hook stand in for the queues' read(2) and
  * write(2) with models of drivers/iommu/iommufd/eventq.c: the same
  * whole-event / whole-group read rules, the same lost-events header, the
  * same sequence numbers, cookies handed out at read time.
@@ -261,8 +261,6 @@ static int fk_events(int fd, unsigned long request, void *arg)
 
 /* ------------------------------------------------------------- fixtures */
 
-static ssize_t (*saved_read)(int, void *, size_t);
-static ssize_t (*saved_write)(int, const void *, size_t);
 static struct nestio_hwpt *parent;
 static struct nestio_viommu *viommu;	/* id 102 */
 
@@ -270,10 +268,8 @@ static void setup(void)
 {
 	setup_objs();
 	tu_seam_answer = fk_events;
-	saved_read = nio_read_hook;
-	saved_write = nio_write_hook;
-	nio_read_hook = fake_read;
-	nio_write_hook = fake_write;
+	tu_read_hook = fake_read;
+	tu_write_hook = fake_write;
 	fv_n = 0; fv_fd = -1; fv_reads = 0;
 	fv_depth = 1000; fv_num = 0; fv_seq = 0; fv_len = 32;
 	ff_ng = 0; ff_fd = -1; ff_reads = 0; ff_writes = 0;
@@ -292,8 +288,8 @@ static void teardown(void)
 {
 	viommu = nestio_viommu_unref(viommu);
 	parent = nestio_hwpt_unref(parent);
-	nio_read_hook = saved_read;
-	nio_write_hook = saved_write;
+	tu_read_hook = NULL;
+	tu_write_hook = NULL;
 	ck_assert_int_eq(other_reads, 0);
 	teardown_objs();
 }

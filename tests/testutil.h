@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "libnestio.h"
 
@@ -35,10 +36,11 @@ void tu_log_count_errors(struct nestio_ctx *ctx, int priority, const char *file,
 			 va_list args);
 int tu_count_open_fds(void);
 
-/* ---- tier 1: the ioctl seam ----
- * tu_seam_install() routes every library ioctl to a recorder that keeps a
- * copy of each request's payload and answers with tu_seam_answer (a
- * callback, default: succeed and leave the payload alone).
+/* ---- the seam: the tests link with -Wl,--wrap (TEST_LDFLAGS) ----
+ * tu_seam_install() routes every ioctl to a recorder that keeps a copy of
+ * each request's payload and answers with tu_seam_answer (a callback,
+ * default: succeed and leave the payload alone); tu_seam_remove() lets
+ * them through to libc's ioctl() again.
  */
 struct tu_call {
 	int fd;
@@ -51,6 +53,13 @@ extern int tu_ncalls;
 extern int (*tu_seam_answer)(int fd, unsigned long request, void *arg);
 void tu_seam_install(void);
 void tu_seam_remove(void);
+/* when set, read(2), write(2) and recvmsg(2) calls go to these instead */
+extern ssize_t (*tu_read_hook)(int fd, void *buf, size_t len);
+extern ssize_t (*tu_write_hook)(int fd, const void *buf, size_t len);
+struct msghdr;
+extern ssize_t (*tu_recvmsg_hook)(int fd, struct msghdr *msg, int flags);
+/* when set, opendir() of a path under /sys/ opens it under this instead */
+extern const char *tu_sysfs_root;
 
 /* ---- tier 2: the IOMMUFD_TEST mock ---- */
 struct tu_mock_dev {
