@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -317,7 +316,7 @@ END_TEST
 /* the seam as a recorder in front of the real kernel: counts the ioctls */
 static int passthrough(int fd, unsigned long request, void *arg)
 {
-	return ioctl(fd, request, arg);
+	return tu_real_ioctl(fd, request, arg);
 }
 
 static void record_ioctls(void)

@@ -173,6 +173,11 @@ DIR *__wrap_opendir(const char *name)
 	return __real_opendir(name);
 }
 
+int tu_real_ioctl(int fd, unsigned long request, void *arg)
+{
+	return __real_ioctl(fd, request, arg);
+}
+
 void tu_seam_install(void)
 {
 	tu_ncalls = 0;

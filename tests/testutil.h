@@ -53,6 +53,9 @@ extern int tu_ncalls;
 extern int (*tu_seam_answer)(int fd, unsigned long request, void *arg);
 void tu_seam_install(void);
 void tu_seam_remove(void);
+/* libc's ioctl(), past the seam: for an answer that lets a call through to
+ * the kernel (ioctl() itself would come back to the seam) */
+int tu_real_ioctl(int fd, unsigned long request, void *arg);
 /* when set, read(2), write(2) and recvmsg(2) calls go to these instead */
 extern ssize_t (*tu_read_hook)(int fd, void *buf, size_t len);
 extern ssize_t (*tu_write_hook)(int fd, const void *buf, size_t len);
