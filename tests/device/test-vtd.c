@@ -2,7 +2,7 @@
 /*
  * Tier 3: QEMU's emulated Intel VT-d (scalable mode) with an `edu` DMA
  * device bound to vfio-pci, through the library API. The IOMMU side goes
- * only through libnestio; the edu registers through tests/edu.c.
+ * only through libnestio; the edu registers through tests/lib/edu.c.
  */
 #include <dirent.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
 #
 # Run by `make check` with top_srcdir exported. Exit 0 pass, 1 fail.
 
-top_srcdir=${top_srcdir:-$(dirname "$0")/..}
+top_srcdir=${top_srcdir:-$(dirname "$0")/../..}
 man=$top_srcdir/man
 sym=$top_srcdir/lib/libnestio.sym
 inc=$man/Makefile.inc
@@ -28,7 +28,7 @@ for f in "$sym" "$inc"; do
 done
 
 # sym_globals FILE: the global symbols of a version script
-. "$top_srcdir/tests/symbols.sh"
+. "$top_srcdir/tests/hygiene/symbols.sh"
 
 # The text of one section of a page, with font escapes removed.
 section() {

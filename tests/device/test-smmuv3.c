@@ -2,9 +2,9 @@
 /*
  * Tier 4: real nested translation on QEMU's emulated Arm SMMUv3 (arm64 test
  * VM), with an `edu` DMA engine bound to vfio-pci. Everything on the IOMMU
- * side goes through libnestio; tests/smmuv3-guest.c plays the guest kernel
+ * side goes through libnestio; tests/lib/smmuv3-guest.c plays the guest kernel
  * (CD and stage-1 tables in IOAS memory, vSTEs, CMDQ commands) and
- * tests/edu.c drives the DMA. A DMA "lands" in a page when the page holds
+ * tests/lib/edu.c drives the DMA. A DMA "lands" in a page when the page holds
  * exactly what the edu's buffer held, every other candidate page still
  * being zero.
  */

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * ABI hygiene: libnestio's own declarations of the kernel ABI (lib/kabi.h,
- * and the tests' mock ABI in tests/mock.h) against the kernel's uapi headers
+ * and the tests' mock ABI in tests/lib/mock.h) against the kernel's uapi headers
  * (configure --with-kernel-headers, --with-iommufd-test-header).
  *
  * One table of {name, what, ours, theirs}: every struct's size and
  * alignment, every field's offset, size and signedness, every enum or flag
  * value and every ioctl number. Each row is its own (loop) test, so one run
  * lists every difference by name. A second test parses lib/kabi.h (and
- * tests/mock.h) and fails for any declared name the table does not check.
+ * tests/lib/mock.h) and fails for any declared name the table does not check.
  */
 #include <check.h>
 #include <ctype.h>
@@ -462,7 +462,7 @@ static const struct row rows[] = {
 	    OFFSETOFEND(vfio_device_detach_iommufd_pt, flags)),
 
 #ifdef IOMMUFD_TEST_HEADER
-	/* ---- the IOMMUFD_TEST mock (tests/mock.h) ---- */
+	/* ---- the IOMMUFD_TEST mock (tests/lib/mock.h) ---- */
 	VAL(MOCK_OP_ADD_RESERVED, IOMMU_TEST_OP_ADD_RESERVED),
 	VAL(MOCK_OP_MOCK_DOMAIN, IOMMU_TEST_OP_MOCK_DOMAIN),
 	VAL(MOCK_OP_MD_CHECK_MAP, IOMMU_TEST_OP_MD_CHECK_MAP),
@@ -576,7 +576,7 @@ START_TEST(test_row)
 }
 END_TEST
 
-/* ---- coverage: every name lib/kabi.h (tests/mock.h) declares is checked ---- */
+/* ---- coverage: every name lib/kabi.h (tests/lib/mock.h) declares is checked ---- */
 
 static bool checked(const char *name)
 {
@@ -768,7 +768,7 @@ static void check_header(const char *rel, const char *upper, const char *lower,
 	if (top)
 		snprintf(path, sizeof(path), "%s/%s", top, rel);
 	else	/* run by hand: next to this source file */
-		snprintf(path, sizeof(path), "%.*s/../%s",
+		snprintf(path, sizeof(path), "%.*s/../../%s",
 			 (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ : 1),
 			 strrchr(__FILE__, '/') ? __FILE__ : ".", rel);
 	text = slurp(path);
@@ -791,7 +791,7 @@ END_TEST
 #ifdef IOMMUFD_TEST_HEADER
 START_TEST(test_coverage_mock)
 {
-	check_header("tests/mock.h", "MOCK_", "mock_", 20);
+	check_header("tests/lib/mock.h", "MOCK_", "mock_", 20);
 }
 END_TEST
 #endif

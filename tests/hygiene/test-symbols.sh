@@ -12,7 +12,7 @@
 # Exit 0 pass, 1 mismatch, 77 skip (no shared library, e.g. --disable-shared;
 # (b) and (c) still run and still fail).
 
-top_srcdir=${top_srcdir:-$(dirname "$0")/..}
+top_srcdir=${top_srcdir:-$(dirname "$0")/../..}
 top_builddir=${top_builddir:-.}
 NM=${NM:-nm}
 sym=$top_srcdir/lib/libnestio.sym
@@ -34,7 +34,7 @@ for f in "$sym" "$header"; do
 done
 
 # sym_globals FILE: the global symbols of a version script
-. "$top_srcdir/tests/symbols.sh"
+. "$top_srcdir/tests/hygiene/symbols.sh"
 
 # The functions a header declares: every nestio_*( outside comments and
 # preprocessor lines.

@@ -3,7 +3,7 @@
  * The tests' own declarations of the kernel's IOMMUFD_TEST mock driver
  * control ioctl (IOMMU_TEST_CMD). It is not uAPI: the kernel declares it in
  * the kernel-internal drivers/iommu/iommufd/iommufd_test.h, and the kernel
- * tree the test VM was built from pins it. tests/test-abi.c checks these
+ * tree the test VM was built from pins it. tests/hygiene/test-abi.c checks these
  * against that header when configure is given --with-iommufd-test-header.
  * Only the operations the tests use are declared.
  */
