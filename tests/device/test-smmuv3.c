@@ -19,7 +19,7 @@
 #include "edu.h"
 #include "kabi.h"
 #include "smmuv3-guest.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 #define PAGE		S3G_PAGE
 /* guest RAM; its first page holds the CD (so the vSTE is 0x2000000b) */
@@ -413,11 +413,9 @@ START_TEST(test_invalidation_needed)
 	printf("leaf cleared: DMA to VA %#" PRIx64 " landed in page B before "
 	       "invalidation, nowhere after TLBI_NH_VA (ASID %u)\n", VA_X, ASID2);
 
-	ck_assert_int_eq(nestio_invq_get_stats(q, &stats), 0);
-	ck_assert_uint_eq(stats.pushed, 6);
-	ck_assert_uint_eq(stats.sent, 6);
-	ck_assert_uint_eq(stats.ioctls, 4);
-	ck_assert_uint_eq(stats.failures, 0);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(6), .sent = WANT(6), .ioctls = WANT(4),
+			  .failures = WANT(0));
 	nestio_invq_unref(q);
 }
 END_TEST

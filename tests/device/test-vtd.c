@@ -17,7 +17,8 @@
 #include "edu.h"
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
+#include "seam.h"
 
 /* below the edu's default 28-bit DMA mask */
 #define IOVA_SRC 0x100000ull

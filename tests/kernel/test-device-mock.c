@@ -14,7 +14,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 #define PAGE 4096u
 #define BUF (16 * PAGE)

@@ -14,7 +14,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 #define NPAGES 64
 

@@ -15,7 +15,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 static struct nestio_ctx *ctx;
 static struct nestio_ioas *ioas;
@@ -92,20 +92,11 @@ static void push_iotlb(struct nestio_invq *q, uint32_t flags, uint32_t id)
 	ck_assert_int_eq(nestio_invq_push(q, &e, sizeof(e)), 0);
 }
 
-static struct nestio_invq_stats stats(struct nestio_invq *q)
-{
-	struct nestio_invq_stats st = { .sz = sizeof(st) };
-
-	ck_assert_int_eq(nestio_invq_get_stats(q, &st), 0);
-	return st;
-}
-
 /* ---------------------------------------------------------- nested hwpt */
 
 START_TEST(test_hwpt_invalidate)
 {
 	struct nestio_invq *q = hwpt_raw_q(0);
-	struct nestio_invq_stats st;
 
 	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, DEF, DEF });
 	push_iotlb(q, 0, 1);
@@ -116,19 +107,17 @@ START_TEST(test_hwpt_invalidate)
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 2);
 	expect_iotlb(nested_id, (const uint32_t[]){ DEF, 0, DEF, 0 });
 	ck_assert_int_eq(nestio_invq_pending(q), 0);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, 2);
-	ck_assert_uint_eq(st.sent, 2);
-	ck_assert_uint_eq(st.ioctls, 1);
-	ck_assert_uint_eq(st.failures, 0);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(2), .sent = WANT(2), .ioctls = WANT(1),
+			  .failures = WANT(0));
 	/* an empty flush is no call */
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 0);
-	ck_assert_uint_eq(stats(q).ioctls, 1);
+	EXPECT_INVQ_STATS(q, .ioctls = WANT(1));
 	/* FLAG_ALL clears every entry (its id is ignored) */
 	push_iotlb(q, MOCK_INVALIDATE_FLAG_ALL, 0);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 1);
 	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, 0, 0 });
-	ck_assert_uint_eq(stats(q).ioctls, 2);
+	EXPECT_INVQ_STATS(q, .ioctls = WANT(2));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -140,7 +129,6 @@ START_TEST(test_hwpt_partial)
 		.iotlb_id = MOCK_IOTLB_ID_MAX + 1,
 	};
 	struct nestio_invq *q = hwpt_raw_q(0);
-	struct nestio_invq_stats st;
 
 	push_iotlb(q, 0, 0);
 	push_iotlb(q, 0, 1);
@@ -155,10 +143,7 @@ START_TEST(test_hwpt_partial)
 	ck_assert(!memcmp(fail.entry, &bad, sizeof(bad)));
 	ck_assert_int_eq(nestio_invq_pending(q), 3);
 	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, DEF, DEF });
-	st = stats(q);
-	ck_assert_uint_eq(st.sent, 2);
-	ck_assert_uint_eq(st.ioctls, 1);
-	ck_assert_uint_eq(st.failures, 1);
+	EXPECT_INVQ_STATS(q, .sent = WANT(2), .ioctls = WANT(1), .failures = WANT(1));
 	/* resending fails on it again, now at index 0, and does nothing else */
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EINVAL);
 	ck_assert_uint_eq(fail.index, 0);
@@ -170,11 +155,9 @@ START_TEST(test_hwpt_partial)
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), 2);
 	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, 0, 0 });
 	ck_assert_int_eq(nestio_invq_pending(q), 0);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, 5);
-	ck_assert_uint_eq(st.sent, 4);
-	ck_assert_uint_eq(st.ioctls, 3);
-	ck_assert_uint_eq(st.failures, 2);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(5), .sent = WANT(4), .ioctls = WANT(3),
+			  .failures = WANT(2));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -200,21 +183,17 @@ END_TEST
 START_TEST(test_hwpt_capacity)
 {
 	struct nestio_invq *q = hwpt_raw_q(64);
-	struct nestio_invq_stats st;
 
 	for (uint32_t i = 0; i < 200; i++)
 		push_iotlb(q, 0, i % MOCK_IOTLB_NUM);
-	st = stats(q);
-	ck_assert_uint_eq(st.ioctls, 3);	/* at pushes 65, 129 and 193 */
-	ck_assert_uint_eq(st.sent, 192);
+	/* ioctls at pushes 65, 129 and 193 */
+	EXPECT_INVQ_STATS(q, .ioctls = WANT(3), .sent = WANT(192));
 	ck_assert_int_eq(nestio_invq_pending(q), 8);
 	expect_iotlb(nested_id, (const uint32_t[]){ 0, 0, 0, 0 });
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 8);
-	st = stats(q);
-	ck_assert_uint_eq(st.ioctls, 4);
-	ck_assert_uint_eq(st.sent, 200);
-	ck_assert_uint_eq(st.pushed, 200);
-	ck_assert_uint_eq(st.failures, 0);
+	EXPECT_INVQ_STATS(q,
+			  .ioctls = WANT(4), .sent = WANT(200), .pushed = WANT(200),
+			  .failures = WANT(0));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -224,7 +203,6 @@ START_TEST(test_hwpt_vtd_refused)
 {
 	struct nestio_invq_fail fail = { .sz = sizeof(fail) };
 	struct nestio_invq *q = NULL;
-	struct nestio_invq_stats st;
 	int r;
 
 	ck_assert_int_eq(nestio_invq_new(nested, NESTIO_INV_VTD_S1, NULL, &q), 0);
@@ -240,10 +218,7 @@ START_TEST(test_hwpt_vtd_refused)
 			  sizeof(struct nestio_inv_vtd)));
 	ck_assert_int_eq(nestio_invq_pending(q), 3);
 	expect_iotlb(nested_id, (const uint32_t[]){ DEF, DEF, DEF, DEF });
-	st = stats(q);
-	ck_assert_uint_eq(st.sent, 0);
-	ck_assert_uint_eq(st.ioctls, 1);
-	ck_assert_uint_eq(st.failures, 1);
+	EXPECT_INVQ_STATS(q, .sent = WANT(0), .ioctls = WANT(1), .failures = WANT(1));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -286,7 +261,6 @@ START_TEST(test_viommu_invalidate)
 		{ .vdev_id = vdev, .cache_id = 3 },
 		{ .flags = MOCK_INVALIDATE_FLAG_ALL, .vdev_id = vdev },
 	};
-	struct nestio_invq_stats st;
 
 	ck_assert_int_eq(nestio_viommu_new(dev, parent, MOCK_VIOMMU_TYPE_SELFTEST,
 					   NULL, &v), 0);
@@ -315,11 +289,9 @@ START_TEST(test_viommu_invalidate)
 	ck_assert_int_eq(nestio_invq_discard(q, 1), 1);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 1);
 	expect_cache(dev_id, (const uint32_t[]){ 0, 0, 0, 0 });
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, 5);
-	ck_assert_uint_eq(st.sent, 4);
-	ck_assert_uint_eq(st.ioctls, 3);
-	ck_assert_uint_eq(st.failures, 1);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(5), .sent = WANT(4), .ioctls = WANT(3),
+			  .failures = WANT(1));
 
 	/* an SMMUv3 queue on the mock vIOMMU: refused, nothing lost */
 	ck_assert_int_eq(nestio_invq_new_viommu(v, NESTIO_INV_ARM_SMMUV3, NULL, &s), 0);

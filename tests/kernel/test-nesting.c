@@ -12,7 +12,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 static struct nestio_ctx *ctx;
 static struct nestio_ioas *ioas;

@@ -13,7 +13,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 #define RID_CHECK 0u	/* the mock's PASID for "the RID" */
 #define P1 1u

@@ -18,7 +18,7 @@
 
 #include "kabi.h"
 #include "mock.h"
-#include "testutil.h"
+#include "mockdev.h"
 
 #define VIRT_ID 0x42
 

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "kabi.h"
+#include "seam.h"
 #include "testutil.h"
 
 #define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))

@@ -15,6 +15,7 @@
 
 #include "fakekernel.h"
 #include "mock.h"
+#include "mockdev.h"
 
 /* QEMU 10 intel-iommu, scalable mode, aw-bits=48 (what the test VM reports) */
 #define QEMU_VTD_CAP 0x0012008c222f0686ull

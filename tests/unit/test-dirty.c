@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fakekernel.h"
+#include "mockdev.h"
 
 #define QTYPE 0xdeadbeefu	/* any type: the fake kernel takes them all */
 #define QBASE 0x10000ull

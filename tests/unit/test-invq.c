@@ -124,14 +124,6 @@ static struct nestio_invq *smmu_q(unsigned int flags, uint32_t capacity)
 	return new_q(true, NESTIO_INV_ARM_SMMUV3, flags, capacity);
 }
 
-static struct nestio_invq_stats stats(struct nestio_invq *q)
-{
-	struct nestio_invq_stats st = { .sz = sizeof(st) };
-
-	ck_assert_int_eq(nestio_invq_get_stats(q, &st), 0);
-	return st;
-}
-
 #define VTD(a, n, f) ((struct nestio_inv_vtd){ .addr = (a), .npages = (n), .flags = (f) })
 #define LEAF NESTIO_INV_VTD_LEAF
 #define ALL NESTIO_INV_VTD_ALL
@@ -198,7 +190,6 @@ START_TEST(test_vtd_payload)
 		VTD(0x1000, 1, 0), VTD(0x200000, 512, LEAF), VTD(0, ALL, 0),
 	};
 	struct nestio_invq *q = vtd_q(0, 0);
-	struct nestio_invq_stats st;
 
 	for (size_t i = 0; i < 2; i++)
 		EXPECT_NOIO(nestio_invq_push(q, &e[i], sizeof(e[i])), 0);
@@ -212,12 +203,9 @@ START_TEST(test_vtd_payload)
 	ck_assert_int_eq(nbatch, 1);
 	expect_vtd_batch(0, e, 3);
 	ck_assert_int_eq(nestio_invq_pending(q), 0);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, 3);
-	ck_assert_uint_eq(st.sent, 3);
-	ck_assert_uint_eq(st.ioctls, 1);
-	ck_assert_uint_eq(st.merged, 0);
-	ck_assert_uint_eq(st.failures, 0);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(3), .sent = WANT(3), .ioctls = WANT(1),
+			  .merged = WANT(0), .failures = WANT(0));
 	/* nothing pending: no ioctl, 0 */
 	EXPECT_NOIO(nestio_invq_flush(q, NULL), 0);
 	nestio_invq_unref(q);
@@ -280,7 +268,7 @@ START_TEST(test_raw_payload)
 	}
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 3);
 	ck_assert_uint_eq(batches[0].entry_num, 3);
-	ck_assert_uint_eq(stats(q).merged, 0);
+	EXPECT_INVQ_STATS(q, .merged = WANT(0));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -356,7 +344,7 @@ START_TEST(test_push_many)
 	ck_assert_int_eq(nestio_invq_pending(q), 2);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 2);
 	expect_vtd_batch(2, &e[8], 2);
-	ck_assert_uint_eq(stats(q).pushed, 10);
+	EXPECT_INVQ_STATS(q, .pushed = WANT(10));
 
 	/* one malformed entry: nothing is queued, no ioctl */
 	e[5].addr |= 1;
@@ -387,7 +375,6 @@ START_TEST(test_partial_completion)
 {
 	struct nestio_inv_vtd e[5];
 	struct nestio_invq_fail fail;
-	struct nestio_invq_stats st;
 	struct nestio_invq *q = vtd_q(0, 0);
 
 	for (int i = 0; i < 5; i++)
@@ -405,10 +392,7 @@ START_TEST(test_partial_completion)
 	for (size_t i = sizeof(e[2]); i < sizeof(fail.entry); i++)
 		ck_assert_uint_eq(fail.entry[i], 0);
 	ck_assert_int_eq(nestio_invq_pending(q), 3);
-	st = stats(q);
-	ck_assert_uint_eq(st.sent, 2);
-	ck_assert_uint_eq(st.ioctls, 1);
-	ck_assert_uint_eq(st.failures, 1);
+	EXPECT_INVQ_STATS(q, .sent = WANT(2), .ioctls = WANT(1), .failures = WANT(1));
 	/* a resend carries the failed one first and the rest, in order */
 	fk_answers(1, &(struct fk_answer){ .err = EOPNOTSUPP, .handled = 0 });
 	ck_assert_int_eq(nestio_invq_flush(q, &fail), -EOPNOTSUPP);
@@ -423,11 +407,9 @@ START_TEST(test_partial_completion)
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 2);
 	expect_vtd_batch(2, &e[3], 2);
 	ck_assert_int_eq(nestio_invq_pending(q), 0);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, 5);
-	ck_assert_uint_eq(st.sent, 4);
-	ck_assert_uint_eq(st.ioctls, 3);
-	ck_assert_uint_eq(st.failures, 2);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(5), .sent = WANT(4), .ioctls = WANT(3),
+			  .failures = WANT(2));
 	/* discard bounds */
 	ck_assert_int_eq(nestio_invq_discard(q, 3), 0);
 	push_vtds(q, e, 2);
@@ -458,7 +440,6 @@ START_TEST(test_impossible_counts)
 	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
 		struct nestio_invq_fail fail = { .sz = sizeof(fail) };
 		struct nestio_invq *q = vtd_q(0, 0);
-		struct nestio_invq_stats st;
 
 		rec_reset();
 		push_vtds(q, e, 3);
@@ -472,9 +453,7 @@ START_TEST(test_impossible_counts)
 		ck_assert_uint_eq(fail.index, 0);
 		ck_assert(!memcmp(fail.entry, &e[0], sizeof(e[0])));
 		ck_assert_int_eq(nestio_invq_pending(q), 3);
-		st = stats(q);
-		ck_assert_uint_eq(st.sent, 0);
-		ck_assert_uint_eq(st.failures, 1);
+		EXPECT_INVQ_STATS(q, .sent = WANT(0), .failures = WANT(1));
 		/* all three are re-sent, in order */
 		ck_assert_int_eq(nestio_invq_flush(q, NULL), 3);
 		expect_vtd_batch(1, e, 3);
@@ -737,16 +716,14 @@ START_TEST(test_vtd_coalesce)
 {
 	const struct vtd_case *c = &vtd_cases[_i];
 	struct nestio_invq *q = vtd_q(NESTIO_INVQ_COALESCE, 0);
-	struct nestio_invq_stats st;
 
 	push_vtds(q, c->in, c->nin);
 	ck_assert_msg(nestio_invq_flush(q, NULL) == (int)c->nout, "%s", c->name);
 	ck_assert_int_eq(nbatch, 1);
 	expect_vtd_batch(0, c->out, c->nout);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, c->nin);
-	ck_assert_uint_eq(st.merged, c->nin - c->nout);
-	ck_assert_uint_eq(st.sent, c->nout);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(c->nin), .merged = WANT(c->nin - c->nout),
+			  .sent = WANT(c->nout));
 	nestio_invq_unref(q);
 
 	/* without COALESCE the same input goes out as it is */
@@ -755,7 +732,7 @@ START_TEST(test_vtd_coalesce)
 	push_vtds(q, c->in, c->nin);
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), (int)c->nin);
 	expect_vtd_batch(0, c->in, c->nin);
-	ck_assert_uint_eq(stats(q).merged, 0);
+	EXPECT_INVQ_STATS(q, .merged = WANT(0));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -779,10 +756,10 @@ START_TEST(test_vtd_coalesce_failure)
 	ck_assert_uint_eq(fail.index, 1);
 	ck_assert(!memcmp(fail.entry, &out[1], sizeof(out[1])));
 	ck_assert_int_eq(nestio_invq_pending(q), 2);
-	ck_assert_uint_eq(stats(q).merged, 1);
+	EXPECT_INVQ_STATS(q, .merged = WANT(1));
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 2);
 	expect_vtd_batch(1, &out[1], 2);
-	ck_assert_uint_eq(stats(q).merged, 1);
+	EXPECT_INVQ_STATS(q, .merged = WANT(1));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -852,7 +829,7 @@ START_TEST(test_vtd_coalesce_random)
 		ck_assert(k.npages == ALL ? k.addr == 0
 					  : k.npages <= (1ull << 52) - (k.addr >> 12));
 	}
-	ck_assert_uint_eq(stats(q).merged, n - nout);
+	EXPECT_INVQ_STATS(q, .merged = WANT(n - nout));
 	/* the same (page, level) everywhere it could differ */
 	for (uint64_t p = 0; p < 80; p++)
 		ck_assert_msg(vtd_level(in, n, p) == vtd_level(out, nout, p),
@@ -945,7 +922,7 @@ START_TEST(test_smmu_coalesce)
 	ck_assert_msg(nestio_invq_flush(q, NULL) == (int)c->nout, "%s", c->name);
 	ck_assert_int_eq(nbatch, 1);
 	expect_smmu_batch(0, c->out, c->nout);
-	ck_assert_uint_eq(stats(q).merged, c->nin - c->nout);
+	EXPECT_INVQ_STATS(q, .merged = WANT(c->nin - c->nout));
 	nestio_invq_unref(q);
 }
 END_TEST
@@ -987,7 +964,6 @@ START_TEST(test_atc_separate)
 	};
 	struct nestio_invq_fail fail = { .sz = sizeof(fail) };
 	struct nestio_invq *q = smmu_q(NESTIO_INVQ_ATC_SEPARATE, 0);
-	struct nestio_invq_stats st;
 
 	push_smmus(q, in, ARRAY_SIZE(in));
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 7);
@@ -996,7 +972,7 @@ START_TEST(test_atc_separate)
 	expect_smmu_batch(1, &in[2], 2);
 	expect_smmu_batch(2, &in[4], 2);
 	expect_smmu_batch(3, &in[6], 1);
-	ck_assert_uint_eq(stats(q).ioctls, 4);
+	EXPECT_INVQ_STATS(q, .ioctls = WANT(4));
 
 	/* the second batch fails after one: the first stays sent; the one
 	 * before the failed entry is sent again on its own (SMMUv3's count
@@ -1011,10 +987,9 @@ START_TEST(test_atc_separate)
 	ck_assert_uint_eq(fail.index, 1);		/* within its batch */
 	ck_assert(!memcmp(fail.entry, &in[3], sizeof(in[3])));
 	ck_assert_int_eq(nestio_invq_pending(q), 4);
-	st = stats(q);
-	ck_assert_uint_eq(st.sent, 7 + 3);
-	ck_assert_uint_eq(st.failures, 1);
-	ck_assert_uint_eq(st.ioctls, 4 + 3);
+	EXPECT_INVQ_STATS(q,
+			  .sent = WANT(7 + 3), .failures = WANT(1),
+			  .ioctls = WANT(4 + 3));
 	ck_assert_int_eq(nestio_invq_flush(q, NULL), 4);
 	expect_smmu_batch(3, &in[3], 1);
 	expect_smmu_batch(4, &in[4], 2);
@@ -1120,7 +1095,7 @@ START_TEST(test_smmu_coalesce_random)
 	if (!(flags & NESTIO_INVQ_ATC_SEPARATE))
 		ck_assert_int_eq(nbatch, 1);
 	ck_assert_int_eq(r, (int)nout);
-	ck_assert_uint_eq(stats(q).merged, n - nout);
+	EXPECT_INVQ_STATS(q, .merged = WANT(n - nout));
 	/* a subsequence, with every barrier kept, and per segment the same
 	 * end state */
 	for (uint32_t i = 0; i < n; i++) {
@@ -1221,10 +1196,11 @@ START_TEST(test_concurrent_pushers)
 	for (uint32_t t = 0; t < THREADS; t++)
 		ck_assert_uint_eq(next[t], PER_THREAD);
 	ck_assert_uint_eq(handled, THREADS * PER_THREAD);
-	st = stats(q);
-	ck_assert_uint_eq(st.pushed, THREADS * PER_THREAD);
-	ck_assert_uint_eq(st.sent, THREADS * PER_THREAD);
-	ck_assert_uint_eq(st.ioctls, (uint64_t)nbatch);
+	EXPECT_INVQ_STATS(q,
+			  .pushed = WANT(THREADS * PER_THREAD),
+			  .sent = WANT(THREADS * PER_THREAD),
+			  .ioctls = WANT((uint64_t)nbatch));
+	st = tu_invq_stats(q);
 	/* batches carried up to the capacity: they were flushed when full */
 	ck_assert_uint_le(st.ioctls, THREADS * PER_THREAD / 8 * 2 + 16);
 	if (_i) {
