@@ -2,7 +2,9 @@
 /* Tier 2: mock devices of the kernel's IOMMUFD_TEST driver (see mockdev.h). */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kabi.h"
@@ -205,4 +207,24 @@ void tu_mock_nest_setup(uint32_t dev_flags, struct nestio_ctx **ctx,
 	ck_assert_int_eq(tu_mock_device(*ctx, nestio_ioas_get_id(*ioas),
 					dev_flags, dev), 0);
 	ck_assert_int_eq(nestio_hwpt_new_paging(*dev, *ioas, &o, parent), 0);
+}
+
+struct nestio_ctx *tu_ctx;
+int tu_ifd;
+unsigned char *tu_buf;
+
+void tu_mock_setup(void)
+{
+	ck_assert_int_eq(nestio_ctx_new(&tu_ctx), 0);
+	tu_ifd = nestio_ctx_get_fd(tu_ctx);
+	tu_buf = mmap(NULL, TU_MOCK_BUF, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(tu_buf, MAP_FAILED);
+	memset(tu_buf, 0x11, TU_MOCK_BUF);
+}
+
+void tu_mock_teardown(void)
+{
+	tu_ctx = nestio_ctx_unref(tu_ctx);
+	munmap(tu_buf, TU_MOCK_BUF);
 }

@@ -45,4 +45,13 @@ bool tu_kernel_has(int iommufd, uint32_t id);
  * entries set to MOCK_IOTLB_DEFAULT) */
 extern const struct nestio_stage1 tu_mock_s1;
 
+/* The plain tier-2 fixture: a fresh ctx (tu_ctx), its iommufd (tu_ifd),
+ * and TU_MOCK_BUF bytes of anonymous memory filled with 0x11 (tu_buf). */
+#define TU_MOCK_BUF (16 * 4096u)
+extern struct nestio_ctx *tu_ctx;
+extern int tu_ifd;
+extern unsigned char *tu_buf;
+void tu_mock_setup(void);
+void tu_mock_teardown(void);
+
 #endif
