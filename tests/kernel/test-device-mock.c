@@ -2,7 +2,7 @@
 /*
  * Tier 2: every device and hwpt call against the kernel's IOMMUFD_TEST
  * mock driver: hw info, paging hwpt flags, attach / replace at the RID and
- * at a PASID, every unref order. Where the mock can report the kernel's
+ * at a PASID, every unref order, the errata the mock reports. Where the mock can report the kernel's
  * view (MD_CHECK_MAP, PASID_CHECK_HWPT), the test asks it rather than
  * trusting the library's own bookkeeping.
  */
@@ -242,6 +242,54 @@ START_TEST(test_unref_orders)
 }
 END_TEST
 
+/* ------------------------------------------------------------ errata */
+
+/* the mock's nest parent reports no ERRATA_772415_SPR17: read-only maps
+ * stay allowed, and the compatibility check says why it cannot nest */
+START_TEST(test_mock_no_erratum)
+{
+	struct nestio_hwpt_paging_opts o = { .sz = sizeof(o),
+					     .flags = NESTIO_HWPT_NEST_PARENT };
+	struct nestio_compat w = { .sz = sizeof(w) };
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	struct nestio_device *mdev = NULL;
+	struct nestio_ioas *mioas = NULL;
+	struct nestio_hwpt *parent = NULL;
+	void *va = aligned_alloc(PAGE, PAGE);
+	uint64_t iova = MOCK_APERTURE_START;
+	char reason[256];
+
+	ck_assert_int_eq(nestio_ioas_new(tu_ctx, &mioas), 0);
+	ck_assert_int_eq(tu_mock_device(tu_ctx, nestio_ioas_get_id(mioas), 0, &mdev), 0);
+	ck_assert_int_eq(nestio_device_get_hw_caps(mdev, &caps), 0);
+	ck_assert_uint_eq(caps.errata, 0);
+	ck_assert_int_eq(nestio_hwpt_new_paging(mdev, mioas, &o, &parent), 0);
+	/* a read-only mapping under a nest parent is fine here */
+	ck_assert_int_eq(nestio_ioas_map(mioas, va, PAGE, &iova,
+					 NESTIO_MAP_READ | NESTIO_MAP_FIXED_IOVA), 0);
+	ck_assert_int_eq(tu_mock_check_map(nestio_ctx_get_fd(tu_ctx),
+					   nestio_hwpt_get_id(parent), iova, PAGE, va), 0);
+	ck_assert_int_eq(nestio_ioas_unmap(mioas, iova, PAGE, NULL), 0);
+	/* and one made before the nest parent does not stop a second one */
+	ck_assert_int_eq(nestio_ioas_map(mioas, va, PAGE, &iova,
+					 NESTIO_MAP_READ | NESTIO_MAP_FIXED_IOVA), 0);
+	{
+		struct nestio_hwpt *p2 = NULL;
+
+		ck_assert_int_eq(nestio_hwpt_new_paging(mdev, mioas, &o, &p2), 0);
+		nestio_hwpt_unref(p2);
+	}
+	/* the library cannot decode the mock's registers: no nesting to offer */
+	ck_assert_int_eq(nestio_device_check_compat(mdev, &w, reason, sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "host IOMMU (unknown) cannot nest: this library "
+				 "cannot decode its registers");
+	nestio_hwpt_unref(parent);
+	nestio_device_unref(mdev);
+	nestio_ioas_unref(mioas);
+	free(va);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device-mock");
@@ -254,6 +302,7 @@ int main(void)
 	tcase_add_test(tc, test_attach_replace_rid);
 	tcase_add_test(tc, test_attach_pasid);
 	tcase_add_loop_test(tc, test_unref_orders, 0, 4);
+	tcase_add_test(tc, test_mock_no_erratum);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -56,6 +56,20 @@ void fk_fail(unsigned long request, int e, int times)
 	fk_fail_left = times;
 }
 
+void fk_hw_vtd(uint64_t cap, uint64_t ecap, bool erratum, uint8_t pasid_log2)
+{
+	struct kabi_hw_info_vtd v = {
+		.flags = erratum ? KABI_HW_INFO_VTD_ERRATA_772415_SPR17 : 0,
+		.cap_reg = cap, .ecap_reg = ecap,
+	};
+
+	fk_hw.type = KABI_HW_INFO_TYPE_INTEL_VTD;
+	fk_hw.len = sizeof(v);
+	memcpy(fk_hw.data, &v, sizeof(v));
+	fk_hw.caps = 0;
+	fk_hw.pasid_log2 = pasid_log2;
+}
+
 int fake_kernel(int fd, unsigned long request, void *arg)
 {
 	if (fk_fail_left && (!fk_fail_req || fk_fail_req == request)) {

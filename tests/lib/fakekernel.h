@@ -64,6 +64,9 @@ struct fk_hw {				/* what GET_HW_INFO answers */
 	uint8_t pasid_log2;
 };
 extern struct fk_hw fk_hw;
+/* GET_HW_INFO answers a VT-d with these registers, the ERRATA_772415_SPR17
+ * flag if erratum, pasid_log2 PASID bits and no kernel capabilities */
+void fk_hw_vtd(uint64_t cap, uint64_t ecap, bool erratum, uint8_t pasid_log2);
 
 /* in order: 'D' destroy, 'X' detach (VFIO ioctl or ops), 'R' ops release */
 struct fk_event {

@@ -12,15 +12,10 @@
 #include <unistd.h>
 
 #include "fakekernel.h"
+#include "hwregs.h"
 
 /* ================================================================= caps */
 
-/* QEMU intel-iommu, scalable mode, aw-bits=48: CAP.MGAW (21:16) = 47 */
-#define VTD_CAP 0x0012008c222f0686ull
-#define VTD_ECAP 0x480080f00f4aull	/* SMTS, SLTS; no NEST, DT, PRS */
-/* QEMU virt's arm-smmuv3: S1P, S2P, STALL_MODEL 0b01, no ATS, no PRI */
-#define SMMU_IDR0 0x0d44101bu
-#define SMMU_IDR5 0x74u			/* OAS 0b100 (44 bits), GRAN4K/16K/64K */
 #define PG(s) (1u << (s))
 
 static int decode(uint32_t type, const void *data, size_t len, uint64_t kcaps,
@@ -33,7 +28,7 @@ static int decode(uint32_t type, const void *data, size_t len, uint64_t kcaps,
 
 START_TEST(test_caps_vtd)
 {
-	struct kabi_hw_info_vtd v = { .cap_reg = VTD_CAP, .ecap_reg = VTD_ECAP };
+	struct kabi_hw_info_vtd v = { .cap_reg = QEMU_VTD_CAP, .ecap_reg = QEMU_VTD_ECAP };
 	struct nestio_hw_caps c;
 
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c), 0);
@@ -135,7 +130,7 @@ END_TEST
 
 START_TEST(test_caps_sized)
 {
-	struct kabi_hw_info_vtd v = { .cap_reg = VTD_CAP, .ecap_reg = VTD_ECAP };
+	struct kabi_hw_info_vtd v = { .cap_reg = QEMU_VTD_CAP, .ecap_reg = QEMU_VTD_ECAP };
 	const size_t cut = offsetof(struct nestio_hw_caps, pgsize_bitmap);
 	struct {
 		struct nestio_hw_caps c;
