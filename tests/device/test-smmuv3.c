@@ -771,59 +771,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- main */
 
-/*
- * Can this machine run the tier at all? Skips (exit 77, a failure under
- * NESTIO_REQUIRE_KERNEL=1) only when the edu's IOMMU is no SMMUv3 or it
- * reports nesting missing; any other error is left to the cases to show.
- */
-static void probe(void)
-{
-	struct nestio_hwpt_paging_opts np = { .sz = sizeof(np),
-					      .flags = NESTIO_HWPT_NEST_PARENT };
-	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
-	struct nestio_ctx *ctx = NULL;
-	struct nestio_device *dev = NULL;
-	struct nestio_ioas *ioas = NULL;
-	struct nestio_hwpt *parent = NULL;
-	struct nestio_viommu *viommu = NULL;
-	char why[256] = "";
-	unsigned int rc, bad = 0;
-	uint8_t sum;
-	int r;
-
-	if (nestio_ctx_new(&ctx) || nestio_device_open(ctx, edu_bdf(), &dev) ||
-	    nestio_ioas_new(ctx, &ioas))
-		goto out;
-	r = nestio_device_get_hw_caps(dev, &caps);
-	if (r == 0 && caps.type != NESTIO_IOMMU_ARM_SMMUV3) {
-		snprintf(why, sizeof(why), "the edu's IOMMU is %s, not an SMMUv3",
-			 nestio_iommu_type_name(caps.type));
-		goto out;
-	}
-	r = nestio_hwpt_new_paging(dev, ioas, &np, &parent);
-	if (tu_is_feature_missing(r)) {
-		snprintf(why, sizeof(why), "no nest parent: %s", strerror(-r));
-		goto out;
-	}
-	r = r ? r : nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3, NULL,
-				      &viommu);
-	if (tu_is_feature_missing(r)) {
-		if (s3g_iort_scan(&rc, &bad, &sum) == 0 && bad)
-			snprintf(why, sizeof(why), "no SMMUv3 vIOMMU (%s): the IORT "
-				 "override was not applied (no CANWBS)", strerror(-r));
-		else
-			snprintf(why, sizeof(why), "no SMMUv3 vIOMMU: %s", strerror(-r));
-	}
-out:
-	nestio_viommu_unref(viommu);
-	nestio_hwpt_unref(parent);
-	nestio_ioas_unref(ioas);
-	nestio_device_unref(dev);
-	nestio_ctx_unref(ctx);
-	if (why[0])
-		tu_skip(why);
-}
-
 static void add(Suite *s, const char *name, const TTest *t, bool fixture)
 {
 	TCase *tc = tcase_create(name);
@@ -844,7 +791,7 @@ int main(void)
 		tu_skip("no /dev/iommu");
 	if (!edu_bdf())
 		tu_skip("no edu device bound to vfio-pci (NESTIO_EDU_BDF unset)");
-	probe();
+	s3g_require_nesting(edu_bdf());
 	add(s, "iort", test_iort_has_canwbs, false);
 	add(s, "caps", test_caps_agree_with_idr, true);
 	add(s, "nest", test_nest_objects, true);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "smmuv3-guest.h"
+#include "testutil.h"
 
 #define VA_BITS		48
 #define LEVELS		4
@@ -390,4 +391,52 @@ int s3g_rid(const char *bdf)
 	    bus > 0xff || slot > 0x1f || fn > 7)
 		return -EINVAL;
 	return (int)(bus << 8 | slot << 3 | fn);
+}
+
+void s3g_require_nesting(const char *bdf)
+{
+	struct nestio_hwpt_paging_opts np = { .sz = sizeof(np),
+					      .flags = NESTIO_HWPT_NEST_PARENT };
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	struct nestio_ctx *ctx = NULL;
+	struct nestio_device *dev = NULL;
+	struct nestio_ioas *ioas = NULL;
+	struct nestio_hwpt *parent = NULL;
+	struct nestio_viommu *viommu = NULL;
+	char why[256] = "";
+	unsigned int rc, bad = 0;
+	uint8_t sum;
+	int r;
+
+	if (nestio_ctx_new(&ctx) || nestio_device_open(ctx, bdf, &dev) ||
+	    nestio_ioas_new(ctx, &ioas))
+		goto out;
+	r = nestio_device_get_hw_caps(dev, &caps);
+	if (r == 0 && caps.type != NESTIO_IOMMU_ARM_SMMUV3) {
+		snprintf(why, sizeof(why), "the device's IOMMU is %s, not an SMMUv3",
+			 nestio_iommu_type_name(caps.type));
+		goto out;
+	}
+	r = nestio_hwpt_new_paging(dev, ioas, &np, &parent);
+	if (tu_is_feature_missing(r)) {
+		snprintf(why, sizeof(why), "no nest parent: %s", strerror(-r));
+		goto out;
+	}
+	r = r ? r : nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3, NULL,
+				      &viommu);
+	if (tu_is_feature_missing(r)) {
+		if (s3g_iort_scan(&rc, &bad, &sum) == 0 && bad)
+			snprintf(why, sizeof(why), "no SMMUv3 vIOMMU (%s): the IORT "
+				 "override was not applied (no CANWBS)", strerror(-r));
+		else
+			snprintf(why, sizeof(why), "no SMMUv3 vIOMMU: %s", strerror(-r));
+	}
+out:
+	nestio_viommu_unref(viommu);
+	nestio_hwpt_unref(parent);
+	nestio_ioas_unref(ioas);
+	nestio_device_unref(dev);
+	nestio_ctx_unref(ctx);
+	if (why[0])
+		tu_skip(why);
 }

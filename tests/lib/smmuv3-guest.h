@@ -169,4 +169,13 @@ int s3g_iort_scan(unsigned int *rc, unsigned int *bad, uint8_t *sum);
  * -EINVAL. */
 int s3g_rid(const char *bdf);
 
+/*
+ * Can this machine run the SMMUv3 nesting tier at all? Skips the program
+ * (tu_skip: exit 77, a failure under NESTIO_REQUIRE_KERNEL=1) only when
+ * the IOMMU behind the device at bdf is no SMMUv3 or reports nesting
+ * missing (saying whether the IORT override was applied); any other error
+ * is left to the tests to show.
+ */
+void s3g_require_nesting(const char *bdf);
+
 #endif
