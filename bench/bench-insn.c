@@ -10,12 +10,11 @@
  * VT-d entry through nestio_hwpt_invalidate()), invalidate_raw (one 8-byte
  * raw entry through it, as the VM benchmark sends to the mock).
  *
- * The no-op kernel: while the objects are made, the library's test seam
- * (nio_ioctl_hook) answers with object ids; then the seam is put back as
- * it is in production and a seccomp filter answers every ioctl(2) with 0
- * before the kernel's handler would run, so the library runs exactly as it
- * does for a VMM (its own system call instruction, no hook installed) and
- * what is counted is its instructions and the one system call.
+ * The no-op kernel: before anything is made, a seccomp filter answers
+ * every IOMMUFD and VFIO ioctl(2) (both of type ';') with 0 before the
+ * kernel's handler would run. The library runs exactly as it does for a
+ * VMM, through libc's ioctl(), and what is counted is its instructions,
+ * libc's wrapper's and the benchmark's loop. Every object gets id 0.
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -26,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "kabi.h"
+#include "libnestio.h"
 
 static int ops_replace(struct nestio_device *d, uint32_t pasid, uint32_t pt,
 		       void *u)
@@ -44,38 +43,21 @@ static const struct nestio_device_ops noop_ops = {
 	.replace = ops_replace,
 };
 
-static int setup_ioctl(int fd, unsigned long request, void *arg)
-{
-	(void)fd;
-	switch (request) {
-	case KABI_IOMMU_IOAS_ALLOC:
-		((struct kabi_ioas_alloc *)arg)->out_ioas_id = 1;
-		break;
-	case KABI_IOMMU_HWPT_ALLOC:
-		((struct kabi_hwpt_alloc *)arg)->out_hwpt_id = 2;
-		break;
-	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
-		((struct kabi_vfio_device_bind_iommufd *)arg)->out_devid = 3;
-		break;
-	}
-	return 0;
-}
-
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #endif
 #if __BYTE_ORDER == __LITTLE_ENDIAN
-#define ARG0_LOW offsetof(struct seccomp_data, args[0])
+#define ARG1_LOW offsetof(struct seccomp_data, args[1])
 #else
-#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + 4)
+#define ARG1_LOW (offsetof(struct seccomp_data, args[1]) + 4)
 #endif
 
-/* from here on every ioctl(2) on the library's two fds (the ctx's, the
- * VFIO device's) returns 0 and does nothing; other system calls, and other
- * fds (valgrind's own), are left alone */
-static int noop_kernel(int ctx_fd, int dev_fd)
+/* from here on every IOMMUFD or VFIO ioctl(2) (the request's type byte is
+ * ';' for both) returns 0 and does nothing; other system calls, and other
+ * ioctls (valgrind's own), are left alone */
+static int noop_kernel(void)
 {
 	struct sock_filter f[] = {
 #ifdef NATIVE_ARCH
@@ -88,15 +70,14 @@ static int noop_kernel(int ctx_fd, int dev_fd)
 			 offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ctx_fd, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)dev_fd, 1, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG1_LOW),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff00),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ';' << 8, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 
-	nio_ioctl_hook = nio_ioctl_real;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
 		perror("bench-insn: seccomp");
@@ -129,16 +110,14 @@ int main(int argc, char **argv)
 		return 2;
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	s1.u.vtd.addr_width = 48;
-	nio_ioctl_hook = setup_ioctl;
-	if (nestio_ctx_new_from_fd(fd, &ctx) || nestio_ioas_new(ctx, &ioas) ||
+	if (noop_kernel() || nestio_ctx_new_from_fd(fd, &ctx) || nestio_ioas_new(ctx, &ioas) ||
 	    nestio_device_new_from_fd(ctx, fd, &dev) ||
 	    nestio_hwpt_new_paging(dev, ioas, NULL, &h[0]) ||
 	    nestio_hwpt_new_paging(dev, ioas, NULL, &h[1]) ||
 	    nestio_hwpt_new_paging(dev, ioas, &po, &parent) ||
 	    nestio_hwpt_new_nested(dev, parent, &s1, NULL, &nested) ||
 	    nestio_invq_new(nested, NESTIO_INV_VTD_S1, &qo, &q) ||
-	    nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, h[0]) ||
-	    noop_kernel(nestio_ctx_get_fd(ctx), nestio_device_get_fd(dev)))
+	    nestio_device_attach_hwpt(dev, NESTIO_NO_PASID, h[0]))
 		return 1;
 	/* the op is decided once: the loop holds nothing but the calls */
 	if (!strcmp(op, "map")) {

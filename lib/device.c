@@ -16,8 +16,6 @@
 #include "internal.h"
 #include "kabi.h"
 
-const char *nio_sysfs_root = "/sys";
-
 /* what a (pasid or RID) slot of the device is attached to; one is set */
 struct attachment {
 	uint32_t pasid;
@@ -237,8 +235,7 @@ NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 			r = parse_bdf(name, bdf, sizeof(bdf));
 			if (r < 0)
 				return r;
-			snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s",
-				 nio_sysfs_root, bdf);
+			snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
 		}
 		r = cdev_from_sysfs(dir, path, sizeof(path));
 		if (r < 0) {

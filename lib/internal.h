@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <syslog.h>
 
@@ -71,91 +69,21 @@ void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
 #define err(ctx, ...) nio_log_cond(ctx, LOG_ERR, __VA_ARGS__)
 
 /* ---- the one ioctl chokepoint (lib/ioctl.c) ----
- * nio_ioctl() retries EINTR only, returns 0 (or the ioctl's non-negative
- * result) or -errno, logs the request name at debug level. nio_ioctl_hook
- * is the seam hermetic tests replace to see and answer every request; it
- * starts as nio_ioctl_real (ioctl(2) itself).
- *
- * nio_ioctl_slow() is the chokepoint in full. What is inline here is only
- * its common case, taken when it is provably the same (nio_ioctl_fast: no
- * hook installed, debug logging off) and the ioctl did not fail with EINTR
- * (retried by the slow path). Then the system call is all it costs: on
- * x86_64 and arm64 the instruction itself (nio_sys_ioctl), as liburing
- * does for io_uring_enter, which returns -errno as the library does and
- * leaves errno alone; instead of a call to the chokepoint, a second one
- * through the hook and a third to libc's ioctl(). An invalidation or an
- * attach is a VMM's hot path, and under TCG each call and return is costly.
+ * nio_ioctl(): libc's ioctl(), EINTR retried, 0 (or the ioctl's
+ * non-negative result) or -errno, the request's name logged at debug
+ * level. nio_ioctl_count(): the same for a request with a count the kernel
+ * writes back even when it fails (IOMMU_HWPT_INVALIDATE's entry_num): the
+ * count is put back before a retry. Hermetic tests see every call by
+ * linking with -Wl,--wrap=ioctl (tests/testutil.c): nothing in the library
+ * is there for them.
  */
-extern int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg);
-int nio_ioctl_real(int fd, unsigned long request, void *arg);
-int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
-		   void *arg);
-/* nio_ioctl_slow() without its EINTR retry: for a request whose argument
- * the kernel rewrites even when it fails (IOMMU_HWPT_INVALIDATE's count),
- * so that the caller puts it back before trying again */
-int nio_ioctl_once(struct nestio_ctx *ctx, int fd, unsigned long request,
-		   void *arg);
+int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg);
+int nio_ioctl_count(struct nestio_ctx *ctx, int fd, unsigned long request,
+		    void *arg, uint32_t *count);
 const char *nio_ioctl_name(unsigned long request);
 
-static inline bool nio_ioctl_fast(const struct nestio_ctx *ctx)
-{
-	return __builtin_expect((nio_ioctl_hook == nio_ioctl_real) &
-				(ctx->log_priority < LOG_DEBUG), 1);
-}
-
-/* ioctl(2): its result or -errno; errno is not touched on x86_64 and
- * arm64, where no register but the result (and on x86_64 rcx and r11,
- * which the instruction uses) changes, so a caller keeps its values in
- * registers across it. (On arm64 a system call may also clear the SVE
- * state beyond the FP/SIMD registers; the C library's own inline system
- * calls do not declare it either, and the procedure call standard leaves
- * no value there across a call, which is all a build without SVE code
- * generation can see.) */
-static inline int nio_sys_ioctl(int fd, unsigned long request, void *arg)
-{
-#if defined(__x86_64__) && !defined(__ILP32__)
-	long r;
-
-	__asm__ volatile("syscall"
-			 : "=a"(r)
-			 : "0"((long)SYS_ioctl), "D"((long)fd), "S"(request),
-			   "d"(arg)
-			 : "rcx", "r11", "memory");
-	return (int)r;
-#elif defined(__aarch64__) && !defined(__ILP32__)
-	register long x8 __asm__("x8") = SYS_ioctl;
-	register long x0 __asm__("x0") = fd;
-	register unsigned long x1 __asm__("x1") = request;
-	register void *x2 __asm__("x2") = arg;
-
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2)
-			 : "memory");
-	return (int)x0;
-#else
-	int r = ioctl(fd, request, arg);
-
-	return r < 0 ? -errno : r;
-#endif
-}
-
-static inline int nio_ioctl(struct nestio_ctx *ctx, int fd,
-			    unsigned long request, void *arg)
-{
-	if (nio_ioctl_fast(ctx)) {
-		int r = nio_sys_ioctl(fd, request, arg);
-
-		if (__builtin_expect(r != -EINTR, 1))
-			return r;
-	}
-	return nio_ioctl_slow(ctx, fd, request, arg);
-}
-
-/* read(2)/write(2) on a queue fd, through the same seam: EINTR retried,
- * -errno on failure (-EAGAIN when a non-blocking fd has nothing) */
-extern ssize_t (*nio_read_hook)(int fd, void *buf, size_t len);
-extern ssize_t (*nio_write_hook)(int fd, const void *buf, size_t len);
+/* read(2)/write(2) on a queue fd: EINTR retried, -errno on failure
+ * (-EAGAIN when a non-blocking fd has nothing) */
 ssize_t nio_read(struct nestio_ctx *ctx, int fd, void *buf, size_t len);
 ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len);
 
@@ -166,19 +94,14 @@ ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len);
 int nio_dispatch_add(struct nestio_ctx *ctx, int fd, void *obj,
 		     int (*drain)(void *obj));
 void nio_dispatch_del(struct nestio_ctx *ctx, int fd);
-/* ---- hotplug monitor (lib/monitor.c): its parser and receive seam ---- */
+/* ---- hotplug monitor (lib/monitor.c): its parser ---- */
 int nio_uevent_parse(const void *buf, size_t len, struct nestio_hotplug *ev);
-extern ssize_t (*nio_monitor_recv_hook)(int fd, void *buf, size_t len,
-					uint32_t *sender);
 
 /* the registered object of ctx with this magic (a struct nio_obj) and id */
 void *nio_dispatch_find(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
 
 /* IOMMU_DESTROY for an object id; logs on failure, returns -errno. */
 int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id);
-
-/* where sysfs lives (a seam for the tests' fake sysfs trees) */
-extern const char *nio_sysfs_root;
 
 /* ---- sized options structs (libbpf style) ----
  * A NULL opts means defaults. opts->sz must be at least sizeof(size_t); a

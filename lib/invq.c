@@ -8,11 +8,8 @@
  * Everything that differs between entry types (sizes, the kernel's data
  * type, validation, conversion, the coalescing rules and the batch rule)
  * lives in one table (lib/invq.h, lib/invq-rules.c); the queue only walks it.
- *
- * The direct calls (nestio_hwpt_invalidate, nestio_viommu_invalidate) send
- * a batch the caller holds at once: their common case is a short path of
- * its own, but every failure goes through the queue's (inv_failed), so they
- * follow the same rules on the kernel's count.
+ * A flush sends each batch with nio_inv_submit() (lib/invalidate.c), the
+ * send path the direct calls use too.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,22 +26,16 @@ struct nestio_invq {
 	uint32_t magic;
 	int refcount;			/* atomic */
 	struct nestio_ctx *ctx;
-	const struct invq_type *t;
+	struct nio_inv_target to;	/* the kernel's id and entry form */
 	/* what it invalidates, pinned: exactly one is set */
 	struct nestio_hwpt *hwpt;
 	struct nestio_viommu *viommu;
-	uint32_t target_id;		/* the hwpt's or the vIOMMU's id */
-	uint32_t data_type;		/* the kernel's invalidation data type */
-	uint32_t entry_len;		/* bytes of one entry as pushed */
-	uint32_t kabi_len;		/* bytes of one entry as the kernel takes it */
 	uint32_t capacity;
 	unsigned int flags;		/* NESTIO_INVQ_* */
 
 	pthread_mutex_t lock;		/* everything below */
 	uint32_t n;			/* pending entries */
 	uint8_t *ents;			/* capacity entries as pushed, in order */
-	uint8_t *kbuf;			/* one batch in the kernel's form,
-					 * if that is not how it is pushed */
 	void *scratch;			/* the coalescer's working space */
 	struct nestio_invq_stats st;
 };
@@ -61,13 +52,13 @@ static bool invq_ok(const struct nestio_invq *q)
 
 static uint8_t *ent(const struct nestio_invq *q, uint32_t i)
 {
-	return q->ents + (size_t)i * q->entry_len;
+	return q->ents + (size_t)i * q->to.entry_len;
 }
 
 static void invq_free(struct nestio_invq *q)
 {
 	free(q->ents);
-	free(q->kbuf);
+	free(q->to.kbuf);
 	free(q->scratch);
 	free(q);
 }
@@ -77,8 +68,8 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 		    struct nestio_invq **qp)
 {
 	const struct invq_type *t = nio_invq_type_find(type, on);
+	uint32_t raw_len = NIO_OPTS_GET(opts, raw_entry_len, 0u);
 	struct nestio_invq *q;
-	uint32_t capacity;
 	int r;
 
 	if (!t)
@@ -86,37 +77,30 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 	r = NIO_OPTS_CHECK(opts, struct nestio_invq_opts);
 	if (r < 0)
 		return r;
+	/* a typed queue takes its type's entries, a raw one says how long */
+	if (t->raw ? raw_len > INVQ_MAX_ENTRY : raw_len != 0)
+		return -EINVAL;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->t = t;
+	r = nio_inv_target_init(&q->to, on, target_id, type,
+				NIO_OPTS_GET(opts, raw_type, 0u),
+				t->raw ? raw_len : t->entry_len);
 	q->flags = NIO_OPTS_GET(opts, flags, 0u);
-	capacity = NIO_OPTS_GET(opts, capacity, 0u);
-	q->capacity = capacity ? capacity : INVQ_DEFAULT_CAPACITY;
-	if (t->raw) {
-		if (!NIO_OPTS_HAS(opts, raw_entry_len))
-			goto inval;
-		q->data_type = opts->raw_type;
-		q->entry_len = opts->raw_entry_len;
-		q->kabi_len = opts->raw_entry_len;
-		if (!q->entry_len || q->entry_len > INVQ_MAX_ENTRY)
-			goto inval;
-	} else {
-		if (NIO_OPTS_GET(opts, raw_type, 0u) ||
-		    NIO_OPTS_GET(opts, raw_entry_len, 0u))
-			goto inval;
-		q->data_type = t->data_type;
-		q->entry_len = t->entry_len;
-		q->kabi_len = t->kabi_len;
+	q->capacity = NIO_OPTS_GET(opts, capacity, 0u);
+	if (!q->capacity)
+		q->capacity = INVQ_DEFAULT_CAPACITY;
+	if (r < 0 || q->flags & ~t->flags || q->capacity > INVQ_MAX_CAPACITY) {
+		free(q);
+		return -EINVAL;
 	}
-	if (q->flags & ~t->flags || q->capacity > INVQ_MAX_CAPACITY)
-		goto inval;
-	q->ents = malloc((size_t)q->capacity * q->entry_len);
+	q->to.check = NULL;	/* each entry is checked when it is pushed */
+	q->ents = malloc((size_t)q->capacity * q->to.entry_len);
 	if (t->to_kabi)
-		q->kbuf = malloc((size_t)q->capacity * q->kabi_len);
+		q->to.kbuf = malloc((size_t)q->capacity * q->to.kabi_len);
 	if (q->flags & NESTIO_INVQ_COALESCE && t->coalesce)
 		q->scratch = malloc(((size_t)q->capacity + 1) * t->scratch);
-	if (!q->ents || (t->to_kabi && !q->kbuf) ||
+	if (!q->ents || (t->to_kabi && !q->to.kbuf) ||
 	    (q->flags & NESTIO_INVQ_COALESCE && t->coalesce && !q->scratch)) {
 		invq_free(q);
 		return -ENOMEM;
@@ -129,16 +113,12 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 	q->magic = NIO_MAGIC_INVQ;
 	q->refcount = 1;
 	q->ctx = nio_ctx_get(ctx);
-	q->target_id = target_id;
 	q->st.sz = sizeof(q->st);
 	dbg(ctx, "invq %p: %s on %s %u, capacity %u, flags %#x", (void *)q,
 	    t->name, on == INVQ_ON_HWPT ? "hwpt" : "viommu", target_id,
 	    q->capacity, q->flags);
 	*qp = q;
 	return 0;
-inval:
-	free(q);
-	return -EINVAL;
 }
 
 NESTIO_EXPORT int nestio_invq_new(struct nestio_hwpt *nested, uint32_t type,
@@ -207,7 +187,7 @@ NESTIO_EXPORT struct nestio_invq *nestio_invq_unref(struct nestio_invq *q)
 /* Coalesces the pending entries in place, segment by segment. */
 static void invq_coalesce(struct nestio_invq *q)
 {
-	const struct invq_type *t = q->t;
+	const struct invq_type *t = q->to.t;
 	uint32_t in = 0, out = 0;
 
 	while (in < q->n) {
@@ -222,7 +202,7 @@ static void invq_coalesce(struct nestio_invq *q)
 			kept = t->coalesce(q->scratch, ent(q, in), end - in);
 		}
 		if (out != in)
-			memmove(ent(q, out), ent(q, in), (size_t)kept * q->entry_len);
+			memmove(ent(q, out), ent(q, in), (size_t)kept * q->to.entry_len);
 		out += kept;
 		in = end;
 	}
@@ -238,166 +218,22 @@ static uint32_t invq_batch_len(const struct nestio_invq *q, uint32_t pos)
 {
 	uint32_t end = pos + 1;
 
-	if (!q->t->batch_class)
+	const struct invq_type *t = q->to.t;
+
+	if (!t->batch_class)
 		return q->n - pos;
-	while (end < q->n && q->t->batch_class(q->flags, ent(q, end)) ==
-			     q->t->batch_class(q->flags, ent(q, pos)))
+	while (end < q->n && t->batch_class(q->flags, ent(q, end)) ==
+			     t->batch_class(q->flags, ent(q, pos)))
 		end++;
 	return end - pos;
 }
 
-/* ------------------------------------------------------------- sending */
-
-/* *c: an IOMMU_HWPT_INVALIDATE command for num entries of entry_len
- * bytes at entries, of the kernel's data_type, for the hwpt or vIOMMU id */
-static inline void inv_cmd(struct kabi_hwpt_invalidate *c, uint32_t id,
-			   const void *entries, uint32_t data_type,
-			   uint32_t entry_len, uint32_t num)
-{
-	*c = (struct kabi_hwpt_invalidate){
-		.size = sizeof(*c),
-		.hwpt_id = id,
-		.data_uptr = (uintptr_t)entries,
-		.data_type = data_type,
-		.entry_len = entry_len,
-		.entry_num = num,
-	};
-}
-
-/*
- * One IOMMU_HWPT_INVALIDATE through the chokepoint. The kernel writes the
- * count back on every return, errors included, so an interrupted call is
- * made again with the count put back: the chokepoint's own EINTR retry
- * would send whatever count the kernel left.
- */
-static inline int inv_ioctl(struct nestio_ctx *ctx,
-			    struct kabi_hwpt_invalidate *cmd)
-{
-	uint32_t num = cmd->entry_num;
-	int r;
-
-	for (;;) {
-		if (nio_ioctl_fast(ctx))
-			r = nio_sys_ioctl(ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, cmd);
-		else
-			r = nio_ioctl_once(ctx, ctx->fd,
-					   KABI_IOMMU_HWPT_INVALIDATE, cmd);
-		if (__builtin_expect(r != -EINTR, 1))
-			return r;
-		cmd->entry_num = num;
-	}
-}
-
-/*
- * The one place every invalidation is sent from, the queue's flushes and
- * the direct calls alike, so both follow the same rules on what the
- * kernel's count is worth. A call is its struct kabi_hwpt_invalidate (the
- * kernel writes back entry_num and nothing else), the ctx, and what the
- * target is (INVQ_ON_*). st (NULL: none) counts the calls and failures.
- *
- * inv_failed(): cmd, sent with num entries, failed (r < 0) or came back
- * with a count other than num (r >= 0): how many are done, as far as that
- * can be trusted. A count that is all of them (or more) on an error, or not all
- * of them on a success, is not (0; a success with a wrong count is the
- * kernel's bug: -EIO, logged). A driver that overstates its count
- * (count_overstates in lib/invq-rules.c) gets entries [0, k) again in a
- * call of their own before they are taken as done, when entry k was
- * refused (-EIO: the driver would not convert it, so nothing waited on the
- * hardware); a re-send refused at j makes j the failed entry and the same
- * rule applies to it (each round sends fewer entries, and none of them
- * waits on the hardware, so this ends soon). Any other error from such a
- * driver (a command queue that timed out, say) confirms nothing: 0 done,
- * and no re-send that could wait on a wedged queue again.
- */
-static int __attribute__((noinline, cold))
-inv_failed(struct nestio_ctx *ctx, unsigned int on,
-	   struct kabi_hwpt_invalidate *cmd, uint32_t num, int r,
-	   uint32_t *done, struct nestio_invq_stats *st)
-{
-	for (;;) {
-		uint32_t count = cmd->entry_num, k;
-		int r2;
-
-		if (st)
-			st->failures++;
-		if (r >= 0) {
-			err(ctx, "invalidate %u: the kernel succeeded but handled %u of %u entries; none taken as done",
-			    cmd->hwpt_id, count, num);
-			*done = 0;
-			return -EIO;
-		}
-		k = count < num ? count : 0;
-		dbg(ctx, "invalidate %u: entry %u of %u failed: %s",
-		    cmd->hwpt_id, k, num, strerror(-r));
-		if (!k || !nio_invq_count_overstated(on, cmd->data_type)) {
-			*done = k;
-			return r;
-		}
-		if (r != -EIO) {
-			*done = 0;
-			return r;
-		}
-		/* [0, k) again, on their own */
-		cmd->entry_num = k;
-		r2 = inv_ioctl(ctx, cmd);
-
-		if (st)
-			st->ioctls++;
-		dbg(ctx, "invalidate %u: re-sending the %u entries before it: %s",
-		    cmd->hwpt_id, k, r2 < 0 ? strerror(-r2) : "done");
-		if (r2 >= 0 && cmd->entry_num == k) {
-			*done = k;	/* done; entry k failed with r */
-			return r;
-		}
-		r = r2;
-		num = k;
-	}
-}
-
-/*
- * Sends cmd (its entry_num entries, in the kernel's layout): 0 with *done
- * = all of them, or -errno with *done = the entries done, entry *done
- * being the failed one.
- */
-static inline int inv_send(struct nestio_ctx *ctx, unsigned int on,
-			   struct kabi_hwpt_invalidate *cmd, uint32_t *done,
-			   struct nestio_invq_stats *st)
-{
-	uint32_t num = cmd->entry_num;
-	int r = inv_ioctl(ctx, cmd);
-
-	if (st)
-		st->ioctls++;
-	if (__builtin_expect(r >= 0 && cmd->entry_num == num, 1)) {
-		*done = num;
-		return 0;
-	}
-	return inv_failed(ctx, on, cmd, num, r, done, st);
-}
-
 /* ------------------------------------------------- the queue: flushing */
-
-/* One batch of the queue: num entries from pos. */
-static int invq_send(struct nestio_invq *q, uint32_t pos, uint32_t num,
-		     uint32_t *done)
-{
-	struct kabi_hwpt_invalidate cmd;
-
-	inv_cmd(&cmd, q->target_id, ent(q, pos), q->data_type, q->kabi_len, num);
-	if (q->t->to_kabi) {
-		for (uint32_t i = 0; i < num; i++)
-			q->t->to_kabi(q->kbuf + (size_t)i * q->kabi_len,
-				      ent(q, pos + i), q->entry_len);
-		cmd.data_uptr = (uintptr_t)q->kbuf;
-	}
-	return inv_send(q->ctx, q->hwpt ? INVQ_ON_HWPT : INVQ_ON_VIOMMU, &cmd,
-			done, &q->st);
-}
 
 static void invq_drop(struct nestio_invq *q, uint32_t k)
 {
 	if (k < q->n)
-		memmove(q->ents, ent(q, k), (size_t)(q->n - k) * q->entry_len);
+		memmove(q->ents, ent(q, k), (size_t)(q->n - k) * q->to.entry_len);
 	q->n -= k;
 }
 
@@ -407,12 +243,13 @@ static int invq_flush_locked(struct nestio_invq *q,
 	uint32_t pos = 0, done = 0, sent = 0;
 	int r = 0;
 
-	if (q->flags & NESTIO_INVQ_COALESCE && q->t->coalesce && q->n > 1)
+	if (q->flags & NESTIO_INVQ_COALESCE && q->to.t->coalesce && q->n > 1)
 		invq_coalesce(q);
 	while (pos < q->n) {
 		uint32_t num = invq_batch_len(q, pos);
 
-		r = invq_send(q, pos, num, &done);
+		r = nio_inv_submit(q->ctx, &q->to, ent(q, pos), num, &q->st,
+				   &done);
 		sent += done;
 		pos += done;
 		if (r < 0)
@@ -423,10 +260,10 @@ static int invq_flush_locked(struct nestio_invq *q,
 			.sz = sizeof(f),
 			.error = r,
 			.index = done,
-			.entry_len = q->entry_len,
+			.entry_len = q->to.entry_len,
 		};
 
-		memcpy(f.entry, ent(q, pos), q->entry_len);
+		memcpy(f.entry, ent(q, pos), q->to.entry_len);
 		memcpy((char *)fail + sizeof(size_t), (char *)&f + sizeof(size_t),
 		       (fail->sz < sizeof(f) ? fail->sz : sizeof(f)) - sizeof(size_t));
 	}
@@ -467,11 +304,11 @@ NESTIO_EXPORT int nestio_invq_push_many(struct nestio_invq *q,
 	uint32_t done = 0;
 	int r = 0;
 
-	if (!invq_ok(q) || (n && !entries) || len != q->entry_len ||
+	if (!invq_ok(q) || (n && !entries) || len != q->to.entry_len ||
 	    n > INT32_MAX)
 		return -EINVAL;
-	for (uint32_t i = 0; q->t->check && i < n; i++) {
-		r = q->t->check(p + (size_t)i * len);
+	for (uint32_t i = 0; q->to.t->check && i < n; i++) {
+		r = q->to.t->check(p + (size_t)i * len);
 		if (r < 0)
 			return r;
 	}
@@ -509,7 +346,7 @@ NESTIO_EXPORT int nestio_invq_push_vtd(struct nestio_invq *q, uint64_t addr,
 {
 	struct nestio_inv_vtd e = { .addr = addr, .npages = npages, .flags = flags };
 
-	if (!invq_ok(q) || q->t->type != NESTIO_INV_VTD_S1)
+	if (!invq_ok(q) || q->to.t->type != NESTIO_INV_VTD_S1)
 		return -EINVAL;
 	return nestio_invq_push(q, &e, sizeof(e));
 }
@@ -519,202 +356,9 @@ NESTIO_EXPORT int nestio_invq_push_smmuv3(struct nestio_invq *q, uint64_t cmd0,
 {
 	struct nestio_inv_smmuv3 e = { .cmd = { cmd0, cmd1 } };
 
-	if (!invq_ok(q) || q->t->type != NESTIO_INV_ARM_SMMUV3)
+	if (!invq_ok(q) || q->to.t->type != NESTIO_INV_ARM_SMMUV3)
 		return -EINVAL;
 	return nestio_invq_push(q, &e, sizeof(e));
-}
-
-/* ------------------------------------------------------ the direct calls */
-
-/*
- * A direct call of a type whose entries are checked (VT-d) or converted to
- * the kernel's layout (SMMUv3 on a big-endian host), once it is known that
- * entry k is malformed (k < num) or that there is something to convert.
- * A malformed entry k is a failure at k: entries [0, k) are sent first, as
- * if the kernel had been the one to reject entry k, so the caller has one
- * rule for both.
- */
-static int __attribute__((noinline, cold))
-inv_direct_rare(struct nestio_ctx *ctx, unsigned int on,
-		const struct invq_type *t, struct kabi_hwpt_invalidate *cmd,
-		uint32_t k, uint32_t *n)
-{
-	const uint8_t *entries = (const uint8_t *)(uintptr_t)cmd->data_uptr;
-	uint32_t num = cmd->entry_num, done = 0;
-	uint8_t *kbuf = NULL;
-	int r = 0;
-
-	if (k && t->to_kabi) {
-		kbuf = malloc((size_t)k * t->kabi_len);
-		if (!kbuf) {
-			*n = 0;		/* nothing sent */
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < k; i++)
-			t->to_kabi(kbuf + (size_t)i * t->kabi_len,
-				   entries + (size_t)i * t->entry_len, t->entry_len);
-		cmd->data_uptr = (uintptr_t)kbuf;
-	}
-	cmd->entry_num = k;
-	if (k)
-		r = inv_send(ctx, on, cmd, &done, NULL);
-	free(kbuf);
-	if (r == 0 && k < num) {
-		dbg(ctx, "invalidate %u: entry %u of %u is malformed",
-		    cmd->hwpt_id, k, num);
-		r = -EINVAL;
-	}
-	*n = done;
-	return r;
-}
-
-/* how many of the num entries at e pass the type's check, from the first
- * (all of them if it has none) */
-static inline uint32_t inv_checked(const struct invq_type *t, const void *e,
-				   uint32_t num)
-{
-	uint32_t k = 0;
-
-	if (!t->check)
-		return num;
-	while (k < num &&
-	       t->check((const uint8_t *)e + (size_t)k * t->entry_len) == 0)
-		k++;
-	return k;
-}
-
-/* A direct call's command and what a failure needs, in one frame. */
-struct inv_direct {
-	struct kabi_hwpt_invalidate cmd;
-	struct nestio_ctx *ctx;
-	uint32_t *n;
-	unsigned int on;
-};
-
-/*
- * d->cmd, of *d->n entries, through the chokepoint in full (tried: the
- * inline system call was made and gave r; it is made again, with the
- * count put back, only if it was interrupted), and what the answer means
- * (inv_failed) if it is not all of them done.
- */
-static int __attribute__((noinline, cold))
-inv_direct_slow(struct inv_direct *d, bool tried, int r)
-{
-	if (!tried || r == -EINTR) {
-		d->cmd.entry_num = *d->n;
-		r = inv_ioctl(d->ctx, &d->cmd);
-	}
-	if (r >= 0 && d->cmd.entry_num == *d->n)
-		return 0;
-	return inv_failed(d->ctx, d->on, &d->cmd, *d->n, r, d->n, NULL);
-}
-
-/*
- * num (> 0) entries at entries, checked, sent as they are in one command.
- * In the common case (no hook, no debug logging) that is the system call
- * itself: an instruction, not a call (nio_sys_ioctl), so nothing is kept
- * in a register a call could clobber. Anything else, a failure included,
- * goes to inv_direct_slow().
- */
-static inline __attribute__((always_inline)) int
-inv_direct_send(const struct nio_obj *o, unsigned int on, uint32_t data_type,
-		uint32_t kabi_len, const void *entries, uint32_t num,
-		uint32_t *n)
-{
-	struct inv_direct d;
-	bool tried = false;
-	int r = 0;
-
-	inv_cmd(&d.cmd, o->id, entries, data_type, kabi_len, num);
-	if (__builtin_expect(nio_ioctl_fast(o->ctx), 1)) {
-		r = nio_sys_ioctl(o->ctx->fd, KABI_IOMMU_HWPT_INVALIDATE, &d.cmd);
-		if (__builtin_expect(r >= 0 && d.cmd.entry_num == num, 1))
-			return 0;
-		tried = true;
-	}
-	d.ctx = o->ctx;
-	d.n = n;
-	d.on = on;
-	return inv_direct_slow(&d, tried, r);
-}
-
-/* A direct call of a type in the table, o, entries and n checked: its
- * entries checked if the type says so, then sent as they are, or converted
- * first (and a malformed one handled) by inv_direct_rare(). */
-static int __attribute__((noinline))
-inv_direct_type(const struct nio_obj *o, unsigned int on, uint32_t type,
-		uint32_t raw_type, const void *entries, size_t entry_len,
-		uint32_t *n)
-{
-	const struct invq_type *t = nio_invq_type_find(type, on);
-	struct kabi_hwpt_invalidate cmd;
-	uint32_t num, k;
-
-	if (!t || raw_type || entry_len != t->entry_len)
-		return -EINVAL;
-	num = *n;
-	if (!num)
-		return 0;	/* nothing to send */
-	k = inv_checked(t, entries, num);
-	if (__builtin_expect(k == num && !t->to_kabi, 1))
-		return inv_direct_send(o, on, t->data_type, t->kabi_len,
-				       entries, num, n);
-	inv_cmd(&cmd, o->id, entries, t->data_type, t->kabi_len, num);
-	return inv_direct_rare(o->ctx, on, t, &cmd, k, n);
-}
-
-/*
- * The direct calls: p must be an object with this magic and these
- * NIO_OBJ_* flags, on says what it is (INVQ_ON_*). Inlined into each, and
- * with it the common case of a raw batch: checks grouped so that each
- * group is one branch (under TCG each branch ends a translation block and
- * each call and return is a look-up: branches and calls are what a
- * wrapper costs most), then inv_direct_send(). A typed batch is a call to
- * inv_direct_type().
- */
-static inline __attribute__((always_inline)) int
-inv_direct(const void *p, uint32_t magic, uint32_t flags, unsigned int on,
-	   uint32_t type, uint32_t raw_type, const void *entries,
-	   size_t entry_len, uint32_t *n)
-{
-	const struct nio_obj *o = p;
-	uint32_t num;
-	bool bad_len;
-
-	if (__builtin_expect((o == NULL) | (entries == NULL) | (n == NULL), 0))
-		return -EINVAL;
-	if (__builtin_expect(o->magic != magic ||
-			     (o->flags & flags) != flags, 0))
-		return -EINVAL;
-	if (type != NESTIO_INV_RAW)
-		return inv_direct_type(o, on, type, raw_type, entries,
-				       entry_len, n);
-	/* the caller's bytes as they are: 1 to UINT32_MAX each; none to
-	 * send is done */
-	num = *n;
-	bad_len = entry_len - 1 >= UINT32_MAX;
-	if (__builtin_expect(bad_len | (num == 0), 0))
-		return bad_len ? -EINVAL : 0;
-	return inv_direct_send(o, on, raw_type, (uint32_t)entry_len, entries,
-			       num, n);
-}
-
-NESTIO_EXPORT int nestio_hwpt_invalidate(struct nestio_hwpt *nested,
-					 uint32_t type, uint32_t raw_type,
-					 const void *entries, size_t entry_len,
-					 uint32_t *n)
-{
-	return inv_direct(nested, NIO_MAGIC_HWPT, NIO_OBJ_NESTED, INVQ_ON_HWPT,
-			  type, raw_type, entries, entry_len, n);
-}
-
-NESTIO_EXPORT int nestio_viommu_invalidate(struct nestio_viommu *viommu,
-					   uint32_t type, uint32_t raw_type,
-					   const void *entries, size_t entry_len,
-					   uint32_t *n)
-{
-	return inv_direct(viommu, NIO_MAGIC_VIOMMU, 0, INVQ_ON_VIOMMU, type,
-			  raw_type, entries, entry_len, n);
 }
 
 /* ------------------------------------------------- the queue: the rest */

@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The one place every ioctl goes through. */
+/* The one place every ioctl goes through, and the queues' read and write. */
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "kabi.h"
-
-int nio_ioctl_real(int fd, unsigned long request, void *arg)
-{
-	return ioctl(fd, request, arg);
-}
-
-int (*nio_ioctl_hook)(int fd, unsigned long request, void *arg) = nio_ioctl_real;
 
 const char *nio_ioctl_name(unsigned long request)
 {
@@ -47,48 +40,48 @@ const char *nio_ioctl_name(unsigned long request)
 	}
 }
 
-/* One try through the hook, logged: -EINTR comes back as it is. */
-int nio_ioctl_once(struct nestio_ctx *ctx, int fd, unsigned long request,
-		   void *arg)
+/*
+ * The chokepoint: the one place in lib/ that makes a system call on an
+ * object's fd. EINTR is retried; count (NULL: none) is a field of arg that
+ * the kernel writes back even when the call fails (IOMMU_HWPT_INVALIDATE's
+ * entry_num), put back before each retry.
+ */
+int nio_ioctl_count(struct nestio_ctx *ctx, int fd, unsigned long request,
+		    void *arg, uint32_t *count)
 {
-	int r = nio_ioctl_hook(fd, request, arg);
-
-	if (r < 0)
-		r = -errno;
-	if (ctx->log_priority >= LOG_DEBUG)
-		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
-			"%s (fd %d): %s", nio_ioctl_name(request), fd,
-			r < 0 ? strerror(-r) : "ok");
-	return r;
-}
-
-/* The chokepoint in full; internal.h inlines its common case (nio_ioctl). */
-int nio_ioctl_slow(struct nestio_ctx *ctx, int fd, unsigned long request,
-		   void *arg)
-{
+	uint32_t saved = count ? *count : 0;
 	int r;
 
-	do
-		r = nio_ioctl_once(ctx, fd, request, arg);
-	while (r == -EINTR);
+	for (;;) {
+		r = ioctl(fd, request, arg);
+		if (r >= 0 || errno != EINTR)
+			break;
+		if (count)
+			*count = saved;
+	}
+	if (r < 0)
+		r = -errno;
+	dbg(ctx, "%s (fd %d): %s", nio_ioctl_name(request), fd,
+	    r < 0 ? strerror(-r) : "ok");
 	return r;
 }
 
-ssize_t (*nio_read_hook)(int fd, void *buf, size_t len) = read;
-ssize_t (*nio_write_hook)(int fd, const void *buf, size_t len) = write;
+int nio_ioctl(struct nestio_ctx *ctx, int fd, unsigned long request, void *arg)
+{
+	return nio_ioctl_count(ctx, fd, request, arg, NULL);
+}
 
 ssize_t nio_read(struct nestio_ctx *ctx, int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
 	do
-		r = nio_read_hook(fd, buf, len);
+		r = read(fd, buf, len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		r = -errno;
-	if (ctx->log_priority >= LOG_DEBUG && r != -EAGAIN)
-		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
-			"read (fd %d): %zd", fd, r);
+	if (r != -EAGAIN)
+		dbg(ctx, "read (fd %d): %zd", fd, r);
 	return r;
 }
 
@@ -97,13 +90,11 @@ ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len)
 	ssize_t r;
 
 	do
-		r = nio_write_hook(fd, buf, len);
+		r = write(fd, buf, len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		r = -errno;
-	if (ctx->log_priority >= LOG_DEBUG)
-		nio_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__,
-			"write (fd %d): %zd", fd, r);
+	dbg(ctx, "write (fd %d): %zd", fd, r);
 	return r;
 }
 

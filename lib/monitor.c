@@ -171,8 +171,7 @@ int nio_uevent_parse(const void *buf, size_t len, struct nestio_hotplug *ev)
  * One datagram into buf: its length (> len when it was truncated), -EAGAIN
  * when nothing is queued, another -errno on failure (-ENOBUFS: the kernel
  * dropped uevents because the receive queue was full). *sender gets the
- * sending port (0: the kernel). The seam tier-1 tests replace to feed
- * crafted uevents.
+ * sending port (0: the kernel).
  */
 static ssize_t uevent_recv(int fd, void *buf, size_t len, uint32_t *sender)
 {
@@ -196,9 +195,6 @@ static ssize_t uevent_recv(int fd, void *buf, size_t len, uint32_t *sender)
 	return n;
 }
 
-ssize_t (*nio_monitor_recv_hook)(int fd, void *buf, size_t len,
-				 uint32_t *sender) = uevent_recv;
-
 NESTIO_EXPORT int nestio_monitor_read(struct nestio_monitor *m,
 				      struct nestio_hotplug *ev,
 				      unsigned int max)
@@ -214,7 +210,7 @@ NESTIO_EXPORT int nestio_monitor_read(struct nestio_monitor *m,
 	}
 	while (n < max) {
 		uint32_t sender = UINT32_MAX;
-		ssize_t r = nio_monitor_recv_hook(m->fd, buf, sizeof(buf), &sender);
+		ssize_t r = uevent_recv(m->fd, buf, sizeof(buf), &sender);
 
 		if (r == -EAGAIN)
 			break;

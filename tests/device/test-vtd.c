@@ -318,7 +318,7 @@ END_TEST
 /* the seam as a recorder in front of the real kernel: counts the ioctls */
 static int passthrough(int fd, unsigned long request, void *arg)
 {
-	return ioctl(fd, request, arg);
+	return tu_real_ioctl(fd, request, arg);
 }
 
 static void record_ioctls(void)

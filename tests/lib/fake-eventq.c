@@ -238,8 +238,6 @@ static int fk_events(int fd, unsigned long request, void *arg)
 
 /* ------------------------------------------------------------- fixtures */
 
-static ssize_t (*saved_read)(int, void *, size_t);
-static ssize_t (*saved_write)(int, const void *, size_t);
 struct nestio_hwpt *parent;
 struct nestio_viommu *viommu;	/* id 102 */
 
@@ -247,10 +245,8 @@ void eventq_setup(void)
 {
 	setup_objs();
 	tu_seam_answer = fk_events;
-	saved_read = nio_read_hook;
-	saved_write = nio_write_hook;
-	nio_read_hook = fake_read;
-	nio_write_hook = fake_write;
+	tu_read_hook = fake_read;
+	tu_write_hook = fake_write;
 	fv_n = 0; fv_fd = -1; fv_reads = 0;
 	fv_depth = 1000; fv_num = 0; fv_seq = 0; fv_len = 32;
 	ff_ng = 0; ff_fd = -1; ff_reads = 0; ff_writes = 0;
@@ -269,8 +265,8 @@ void eventq_teardown(void)
 {
 	viommu = nestio_viommu_unref(viommu);
 	parent = nestio_hwpt_unref(parent);
-	nio_read_hook = saved_read;
-	nio_write_hook = saved_write;
+	tu_read_hook = NULL;
+	tu_write_hook = NULL;
 	ck_assert_int_eq(other_reads, 0);
 	teardown_objs();
 }

@@ -3,7 +3,7 @@
  * Tier 1: what the vEVENTQ, fault-queue and dispatch tests (test-veventq,
  * test-fault, test-dispatch) share. The ioctl seam answers the allocations
  * with a pipe's read end (neither close-on-exec nor non-blocking, so the
- * library has to make it so), and nio_read_hook / nio_write_hook stand in
+ * library has to make it so), and tu_read_hook / tu_write_hook stand in
  * for the queues' read(2) and write(2) with models of
  * drivers/iommu/iommufd/eventq.c: the same whole-event / whole-group read
  * rules, the same lost-events header, the same sequence numbers, cookies

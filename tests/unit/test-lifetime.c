@@ -275,7 +275,6 @@ END_TEST
 /* ================================================================= open */
 
 static char sysroot[64];
-static const char *saved_sysfs_root;
 
 static void mkdir_p(const char *rel)
 {
@@ -297,8 +296,7 @@ static void setup_sysfs(void)
 	setup_seam();
 	strcpy(sysroot, "/tmp/nestio-sysfs-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(sysroot));
-	saved_sysfs_root = nio_sysfs_root;
-	nio_sysfs_root = sysroot;
+	tu_sysfs_root = sysroot;	/* /sys/... is looked up in there */
 	mkdir_p("bus/pci/devices/0000:00:03.0/vfio-dev/vfio97");
 	mkdir_p("bus/pci/devices/0000:00:0a.0/vfio-dev/vfio98");
 	mkdir_p("bus/pci/devices/0000:00:04.0");		/* not vfio-pci */
@@ -315,7 +313,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 
 static void teardown_sysfs(void)
 {
-	nio_sysfs_root = saved_sysfs_root;
+	tu_sysfs_root = NULL;
 	nftw(sysroot, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	teardown_seam();
 }

@@ -20,7 +20,7 @@
 #include <linux/netlink.h>
 
 #include "internal.h"
-#include "testutil.h"
+#include "seam.h"
 
 
 #define EDU_DEVPATH "/devices/pci0000:00/0000:00:02.0/vfio-dev/vfio0"
@@ -424,18 +424,29 @@ struct fake_dgram {
 static struct fake_dgram fake[16];
 static int nfake, fake_pos;
 
-static ssize_t fake_recv(int fd, void *buf, size_t len, uint32_t *sender)
+/* recvmsg(2) of a netlink socket, the datagrams from fake[] */
+static ssize_t fake_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	struct sockaddr_nl *sa = msg->msg_name;
+	struct iovec *iov = msg->msg_iov;
 	struct fake_dgram *d;
 
 	(void)fd;
-	if (fake_pos >= nfake)
-		return -EAGAIN;
+	ck_assert_int_eq(msg->msg_iovlen, 1);
+	ck_assert(flags & MSG_TRUNC);	/* the real length, when truncated */
+	if (fake_pos >= nfake) {
+		errno = EAGAIN;
+		return -1;
+	}
 	d = &fake[fake_pos++];
-	if (d->err)
-		return -d->err;
-	memcpy(buf, d->m.buf, d->m.len < len ? d->m.len : len);
-	*sender = d->sender;
+	if (d->err) {
+		errno = d->err;
+		return -1;
+	}
+	memcpy(iov->iov_base, d->m.buf,
+	       d->m.len < iov->iov_len ? d->m.len : iov->iov_len);
+	if (sa && msg->msg_namelen >= sizeof(*sa))
+		sa->nl_pid = d->sender;
 	return (ssize_t)d->m.len;
 }
 
@@ -472,21 +483,19 @@ static void handler(struct nestio_monitor *m, const struct nestio_hotplug *ev,
 		mon = nestio_monitor_unref(mon);
 }
 
-static ssize_t (*real_recv)(int fd, void *buf, size_t len, uint32_t *sender);
-
 static void seam_setup(void)
 {
 	ctx_setup();
 	memset(fake, 0, sizeof(fake));
 	nfake = fake_pos = ngot = 0;
 	unref_in_handler = false;
-	nio_monitor_recv_hook = fake_recv;
+	tu_recvmsg_hook = fake_recvmsg;
 }
 
 static void seam_teardown(void)
 {
 	ctx_teardown();
-	nio_monitor_recv_hook = real_recv;	/* for CK_FORK=no */
+	tu_recvmsg_hook = NULL;	/* for CK_FORK=no */
 }
 
 START_TEST(test_dispatch_handler)
@@ -622,7 +631,6 @@ int main(void)
 	Suite *s = suite_create("monitor");
 	TCase *tc = tcase_create("parser");
 
-	real_recv = nio_monitor_recv_hook;
 	tcase_add_test(tc, test_parse_add_remove);
 	tcase_add_test(tc, test_parse_ignores_others);
 	tcase_add_test(tc, test_parse_malformed);
