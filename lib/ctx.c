@@ -1,60 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* nestio_ctx: an open iommufd, its log hook and its cached feature probe. */
-#include <ctype.h>
+/* nestio_ctx: an open iommufd, its log hook (lib/log.c) and its cached
+ * feature probe. */
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "kabi.h"
-
-static void log_stderr(struct nestio_ctx *ctx, int priority, const char *file,
-		       int line, const char *fn, const char *format,
-		       va_list args)
-{
-	(void)ctx; (void)priority; (void)file; (void)line;
-	fprintf(stderr, "libnestio: %s: ", fn);
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
-}
-
-void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
-	     const char *fn, const char *format, ...)
-{
-	va_list args;
-	int saved = errno;
-
-	va_start(args, format);
-	ctx->log_fn(ctx, priority, file, line, fn, format, args);
-	va_end(args);
-	errno = saved;
-}
-
-/* NESTIO_LOG: a number (syslog priority) or err / info / debug. */
-static int log_priority_from_env(void)
-{
-	const char *s = secure_getenv("NESTIO_LOG");
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return LOG_ERR;
-	if (isdigit((unsigned char)s[0])) {
-		v = strtol(s, &end, 10);
-		if (*end == '\0' && v >= 0 && v <= LOG_DEBUG)
-			return (int)v;
-		return LOG_ERR;
-	}
-	if (!strcmp(s, "err"))
-		return LOG_ERR;
-	if (!strcmp(s, "info"))
-		return LOG_INFO;
-	if (!strcmp(s, "debug"))
-		return LOG_DEBUG;
-	return LOG_ERR;
-}
 
 static int ctx_new_fd(int fd, struct nestio_ctx **out)
 {
@@ -62,11 +14,9 @@ static int ctx_new_fd(int fd, struct nestio_ctx **out)
 
 	if (!ctx)
 		return -ENOMEM;
-	ctx->magic = NIO_MAGIC_CTX;
-	ctx->refcount = 1;
+	nio_obj_init(&ctx->obj, NIO_MAGIC_CTX, NULL, 0);
 	ctx->fd = fd;
-	ctx->log_fn = log_stderr;
-	ctx->log_priority = log_priority_from_env();
+	nio_log_init(ctx);
 	info(ctx, "ctx %p on iommufd %d", (void *)ctx, fd);
 	*out = ctx;
 	return 0;
@@ -102,62 +52,22 @@ NESTIO_EXPORT int nestio_ctx_new_from_fd(int fd, struct nestio_ctx **out)
 	return r;
 }
 
-struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx)
+/* the fd is closed here; the ctx is freed by nio_obj_unref() */
+static void ctx_release(void *obj)
 {
-	ctx->refcount++;
-	return ctx;
-}
+	struct nestio_ctx *ctx = obj;
 
-NESTIO_EXPORT struct nestio_ctx *nestio_ctx_ref(struct nestio_ctx *ctx)
-{
-	if (!nio_ctx_ok(ctx))
-		return NULL;
-	return nio_ctx_get(ctx);
-}
-
-NESTIO_EXPORT struct nestio_ctx *nestio_ctx_unref(struct nestio_ctx *ctx)
-{
-	if (!nio_ctx_ok(ctx) || --ctx->refcount > 0)
-		return NULL;
 	info(ctx, "ctx %p released", (void *)ctx);
 	free(ctx->sources);	/* empty: every source pins its ctx */
 	close(ctx->fd);
-	ctx->magic = 0;
-	free(ctx);
-	return NULL;
 }
+
+/* nestio_ctx_ref(), nestio_ctx_unref() */
+NIO_DEFINE_REF_UNREF(ctx, NIO_MAGIC_CTX, ctx_release)
 
 NESTIO_EXPORT int nestio_ctx_get_fd(const struct nestio_ctx *ctx)
 {
 	return nio_ctx_ok(ctx) ? ctx->fd : -EINVAL;
-}
-
-NESTIO_EXPORT int nestio_ctx_set_log_fn(struct nestio_ctx *ctx,
-					void (*log_fn)(struct nestio_ctx *ctx,
-						       int priority,
-						       const char *file,
-						       int line, const char *fn,
-						       const char *format,
-						       va_list args))
-{
-	if (!nio_ctx_ok(ctx))
-		return -EINVAL;
-	ctx->log_fn = log_fn ? log_fn : log_stderr;
-	return 0;
-}
-
-NESTIO_EXPORT int nestio_ctx_get_log_priority(const struct nestio_ctx *ctx)
-{
-	return nio_ctx_ok(ctx) ? ctx->log_priority : -EINVAL;
-}
-
-NESTIO_EXPORT int nestio_ctx_set_log_priority(struct nestio_ctx *ctx,
-					      int priority)
-{
-	if (!nio_ctx_ok(ctx) || priority < 0 || priority > LOG_DEBUG)
-		return -EINVAL;
-	ctx->log_priority = priority;
-	return 0;
 }
 
 NESTIO_EXPORT void *nestio_ctx_get_userdata(const struct nestio_ctx *ctx)

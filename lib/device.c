@@ -24,20 +24,27 @@ struct attachment {
 };
 
 struct nestio_device {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
+	struct nio_obj obj;	/* first: magic, refcount, ctx, id (dev_id) */
 	int fd;			/* the VFIO cdev, or -1 for an adopted dev_id */
-	uint32_t dev_id;
 	struct nestio_device_ops ops;
 	void *userdata;
 	struct attachment *att;
 	size_t natt;
 };
 
-bool nio_device_ok(const struct nestio_device *dev)
+/* what a slot is attached to: exactly one of ioas and hwpt is set */
+static void slot_set(struct attachment *slot, struct nestio_ioas *ioas,
+		     struct nestio_hwpt *hwpt)
 {
-	return dev && dev->magic == NIO_MAGIC_DEVICE;
+	slot->ioas = nestio_ioas_ref(ioas);
+	slot->hwpt = nestio_hwpt_ref(hwpt);
+}
+
+/* drops the slot's pin on what it was attached to */
+static void slot_unpin(struct attachment *slot)
+{
+	nestio_ioas_unref(slot->ioas);
+	nestio_hwpt_unref(slot->hwpt);
 }
 
 /* ---- the VFIO cdev operations ---- */
@@ -55,7 +62,7 @@ static int vfio_attach(struct nestio_device *dev, uint32_t pasid,
 		cmd.flags = KABI_VFIO_DEVICE_ATTACH_PASID;
 		cmd.pasid = pasid;
 	}
-	return nio_ioctl(dev->ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+	return nio_ioctl(dev->obj.ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT,
 			 &cmd);
 }
 
@@ -69,7 +76,7 @@ static int vfio_detach(struct nestio_device *dev, uint32_t pasid,
 		cmd.flags = KABI_VFIO_DEVICE_DETACH_PASID;
 		cmd.pasid = pasid;
 	}
-	return nio_ioctl(dev->ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
+	return nio_ioctl(dev->obj.ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
 			 &cmd);
 }
 
@@ -81,21 +88,27 @@ static const struct nestio_device_ops vfio_ops = {
 	.detach = vfio_detach,
 };
 
-static struct nestio_device *device_alloc(struct nestio_ctx *ctx)
+static struct nestio_device *device_alloc(struct nestio_ctx *ctx,
+					  uint32_t dev_id)
 {
 	struct nestio_device *dev = calloc(1, sizeof(*dev));
 
 	if (!dev)
 		return NULL;
-	dev->magic = NIO_MAGIC_DEVICE;
-	dev->refcount = 1;
+	nio_obj_init(&dev->obj, NIO_MAGIC_DEVICE, ctx, dev_id);
 	dev->fd = -1;
-	dev->ctx = nio_ctx_get(ctx);
 	return dev;
 }
 
-static void device_free(struct nestio_device *dev)
+/*
+ * While this runs the device stays valid for its own operations (they may
+ * ask for its id), but its count is 0 (see lib/internal.h): a ref/unref
+ * pair from an operation does not start a second release.
+ */
+static void device_release(void *obj)
 {
+	struct nestio_device *dev = obj;
+
 	/*
 	 * Detach every slot we attached (PASIDs first, the RID last), then
 	 * unbind, then drop what the device was attached to: nothing is busy
@@ -113,8 +126,8 @@ static void device_free(struct nestio_device *dev)
 			r = dev->ops.detach(dev, pasid, dev->userdata);
 			/* a device kind without RID detach unbinds instead */
 			if (r < 0 && r != -EOPNOTSUPP)
-				err(dev->ctx, "dev_id %u: detaching %s%d: %s",
-				    dev->dev_id, rid ? "RID" : "PASID ",
+				err(dev->obj.ctx, "dev_id %u: detaching %s%d: %s",
+				    dev->obj.id, rid ? "RID" : "PASID ",
 				    rid ? 0 : (int)pasid, strerror(-r));
 		}
 	}
@@ -122,14 +135,9 @@ static void device_free(struct nestio_device *dev)
 		close(dev->fd);
 	else if (dev->ops.release)
 		dev->ops.release(dev, dev->userdata);
-	for (size_t i = 0; i < dev->natt; i++) {
-		nestio_ioas_unref(dev->att[i].ioas);
-		nestio_hwpt_unref(dev->att[i].hwpt);
-	}
+	for (size_t i = 0; i < dev->natt; i++)
+		slot_unpin(&dev->att[i]);
 	free(dev->att);
-	nestio_ctx_unref(dev->ctx);
-	dev->magic = 0;
-	free(dev);
 }
 
 /* Bind an open VFIO cdev fd (owned by us from here on) to the ctx. */
@@ -148,15 +156,14 @@ static int device_bind_fd(struct nestio_ctx *ctx, int fd,
 		close(fd);
 		return r;
 	}
-	dev = device_alloc(ctx);
+	dev = device_alloc(ctx, cmd.out_devid);
 	if (!dev) {
 		close(fd);
 		return -ENOMEM;
 	}
 	dev->fd = fd;
-	dev->dev_id = cmd.out_devid;
 	dev->ops = vfio_ops;
-	dbg(ctx, "device fd %d bound as dev_id %u", fd, dev->dev_id);
+	dbg(ctx, "device fd %d bound as dev_id %u", fd, cmd.out_devid);
 	*out = dev;
 	return 0;
 }
@@ -277,10 +284,9 @@ NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
 	r = NIO_OPTS_CHECK(ops, struct nestio_device_ops);
 	if (r < 0)
 		return r;
-	dev = device_alloc(ctx);
+	dev = device_alloc(ctx, dev_id);
 	if (!dev)
 		return -ENOMEM;
-	dev->dev_id = dev_id;
 	dev->userdata = userdata;
 	dev->ops.sz = sizeof(dev->ops);
 	dev->ops.attach = NIO_OPTS_GET(ops, attach, NULL);
@@ -291,29 +297,12 @@ NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
 	return 0;
 }
 
-/*
- * While device_free() runs, the device stays valid for its own operations
- * (they may ask for its id) but its count is 0: a ref/unref pair from an
- * operation must not start a second free.
- */
-NESTIO_EXPORT struct nestio_device *nestio_device_ref(struct nestio_device *dev)
-{
-	if (!nio_device_ok(dev) || dev->refcount <= 0)
-		return NULL;
-	dev->refcount++;
-	return dev;
-}
-
-NESTIO_EXPORT struct nestio_device *nestio_device_unref(struct nestio_device *dev)
-{
-	if (nio_device_ok(dev) && dev->refcount > 0 && --dev->refcount == 0)
-		device_free(dev);
-	return NULL;
-}
+/* nestio_device_ref(), nestio_device_unref() */
+NIO_DEFINE_REF_UNREF(device, NIO_MAGIC_DEVICE, device_release)
 
 NESTIO_EXPORT uint32_t nestio_device_get_id(const struct nestio_device *dev)
 {
-	return nio_device_ok(dev) ? dev->dev_id : 0;
+	return nio_device_ok(dev) ? dev->obj.id : 0;
 }
 
 NESTIO_EXPORT int nestio_device_get_fd(const struct nestio_device *dev)
@@ -325,7 +314,7 @@ NESTIO_EXPORT int nestio_device_get_fd(const struct nestio_device *dev)
 
 NESTIO_EXPORT struct nestio_ctx *nestio_device_get_ctx(const struct nestio_device *dev)
 {
-	return nio_device_ok(dev) ? dev->ctx : NULL;
+	return nio_device_ok(dev) ? dev->obj.ctx : NULL;
 }
 
 NESTIO_EXPORT void *nestio_device_get_userdata(const struct nestio_device *dev)
@@ -351,28 +340,10 @@ static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 
 enum attach_op { OP_ATTACH, OP_REPLACE };
 
-/*
- * Drops a pin taken with nio_obj_pin(): inline, unless it is the last
- * reference, which the object's unref frees (same effect as the unref).
- */
-static inline void unpin(struct nestio_ioas *ioas, struct nestio_hwpt *hwpt)
-{
-	struct nio_obj *o = (struct nio_obj *)(ioas ? (void *)ioas : (void *)hwpt);
-
-	if (!o)
-		return;
-	if (o->refcount > 1)
-		o->refcount--;
-	else if (ioas)
-		nestio_ioas_unref(ioas);
-	else
-		nestio_hwpt_unref(hwpt);
-}
-
 /* A first attachment of a slot: the device's attach operation, then the pin. */
-static int __attribute__((noinline))
-attach_new(struct nestio_device *dev, uint32_t pasid, const struct nio_obj *t,
-	   struct nestio_ioas *ioas, struct nestio_hwpt *hwpt)
+static int attach_new(struct nestio_device *dev, uint32_t pasid,
+		      uint32_t pt_id, struct nestio_ioas *ioas,
+		      struct nestio_hwpt *hwpt)
 {
 	struct attachment *tmp, *slot;
 	int r;
@@ -384,60 +355,60 @@ attach_new(struct nestio_device *dev, uint32_t pasid, const struct nio_obj *t,
 	if (!tmp)
 		return -ENOMEM;
 	dev->att = tmp;
-	r = dev->ops.attach(dev, pasid, t->id, dev->userdata);
+	r = dev->ops.attach(dev, pasid, pt_id, dev->userdata);
 	if (r < 0)
 		return r;
 	slot = &dev->att[dev->natt++];
 	slot->pasid = pasid;
-	nio_obj_pin(t);
-	slot->ioas = ioas;
-	slot->hwpt = hwpt;
-	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
-	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, t->id);
+	slot_set(slot, ioas, hwpt);
+	return 0;
+}
+
+/* The device's replace operation, then the new pin and the old one dropped. */
+static int replace(struct nestio_device *dev, struct attachment *slot,
+		   uint32_t pt_id, struct nestio_ioas *ioas,
+		   struct nestio_hwpt *hwpt)
+{
+	struct attachment old = *slot;
+	int r;
+
+	if (!dev->ops.replace)
+		return -EOPNOTSUPP;
+	r = dev->ops.replace(dev, slot->pasid, pt_id, dev->userdata);
+	if (r < 0)
+		return r;
+	/* pin the new target before unpinning the old: they may be one */
+	slot_set(slot, ioas, hwpt);
+	slot_unpin(&old);
 	return 0;
 }
 
 /*
  * One path for the four attach/replace calls: check, call the device's
- * operation, then pin the new target and unpin the old one. On failure the
- * device's bookkeeping is exactly as before. Inlined into each call, so
- * that a replace (a VMM's hot path: a guest's context or PASID entry
- * changed) is the checks, the operation and two reference counts.
+ * operation, then pin the new target (and unpin the old one). On failure
+ * the device's bookkeeping is exactly as before.
  */
-static inline __attribute__((always_inline)) int
-attach_common(struct nestio_device *dev, uint32_t pasid,
-	      struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
-	      enum attach_op op)
+static int attach_common(struct nestio_device *dev, uint32_t pasid,
+			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
+			 enum attach_op op)
 {
 	const struct nio_obj *t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS)
 				       : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
-	struct nestio_ioas *old_ioas;
-	struct nestio_hwpt *old_hwpt;
 	struct attachment *slot;
 	int r;
 
-	if (!nio_device_ok(dev) || !pasid_ok(pasid) || !t || t->ctx != dev->ctx)
+	if (!nio_device_ok(dev) || !pasid_ok(pasid) || !t ||
+	    nio_obj_ctx(t) != dev->obj.ctx)
 		return -EINVAL;
 	slot = find_slot(dev, pasid);
 	if (op == OP_ATTACH)
-		return slot ? -EBUSY : attach_new(dev, pasid, t, ioas, hwpt);
-	if (!slot)
-		return -ENOENT;
-	if (!dev->ops.replace)
-		return -EOPNOTSUPP;
-	r = dev->ops.replace(dev, pasid, t->id, dev->userdata);
-	if (r < 0)
-		return r;
-	old_ioas = slot->ioas;
-	old_hwpt = slot->hwpt;
-	/* pin the new target before unpinning the old: they may be one */
-	nio_obj_pin(t);
-	slot->ioas = ioas;
-	slot->hwpt = hwpt;
-	unpin(old_ioas, old_hwpt);
-	dbg(dev->ctx, "dev_id %u pasid %d -> pt %u", dev->dev_id,
-	    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, t->id);
-	return 0;
+		r = slot ? -EBUSY : attach_new(dev, pasid, nio_obj_id(t), ioas, hwpt);
+	else
+		r = slot ? replace(dev, slot, nio_obj_id(t), ioas, hwpt) : -ENOENT;
+	if (r == 0)
+		dbg(dev->obj.ctx, "dev_id %u pasid %d -> pt %u", dev->obj.id,
+		    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, nio_obj_id(t));
+	return r;
 }
 
 NESTIO_EXPORT int nestio_device_attach_ioas(struct nestio_device *dev,
@@ -484,8 +455,7 @@ NESTIO_EXPORT int nestio_device_detach(struct nestio_device *dev,
 	r = dev->ops.detach(dev, pasid, dev->userdata);
 	if (r < 0)
 		return r;
-	nestio_ioas_unref(slot->ioas);
-	nestio_hwpt_unref(slot->hwpt);
+	slot_unpin(slot);
 	*slot = dev->att[--dev->natt];
 	return 0;
 }
@@ -502,37 +472,13 @@ NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
 	if (!nio_device_ok(dev) || !type || !len || (*len && !data) ||
 	    *len > UINT32_MAX)
 		return -EINVAL;
-	cmd.dev_id = dev->dev_id;
+	cmd.dev_id = dev->obj.id;
 	cmd.data_len = (uint32_t)*len;
 	cmd.data_uptr = (uintptr_t)data;
-	r = nio_ioctl(dev->ctx, dev->ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
+	r = nio_ioctl(dev->obj.ctx, dev->obj.ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
 	if (r < 0)
 		return r;
 	*type = cmd.data_type;
 	*len = cmd.data_len;
 	return 0;
-}
-
-NESTIO_EXPORT int nestio_device_get_hw_caps(struct nestio_device *dev,
-					    struct nestio_hw_caps *caps)
-{
-	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
-	uint64_t data[32] = { 0 };
-	int r;
-
-	if (!nio_device_ok(dev) || !caps)
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(caps, struct nestio_hw_caps);
-	if (r < 0)
-		return r;
-	cmd.dev_id = dev->dev_id;
-	cmd.data_len = sizeof(data);
-	cmd.data_uptr = (uintptr_t)data;
-	r = nio_ioctl(dev->ctx, dev->ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
-	if (r < 0)
-		return r;
-	return nestio_hw_caps_decode(cmd.data_type, data,
-				     cmd.data_len < sizeof(data) ? cmd.data_len : sizeof(data),
-				     cmd.out_capabilities,
-				     cmd.out_max_pasid_log2, caps);
 }

@@ -2,7 +2,7 @@
 /*
  * Dirty page tracking on a paging hwpt: IOMMU_HWPT_SET_DIRTY_TRACKING and
  * IOMMU_HWPT_GET_DIRTY_BITMAP. No object of its own: these act on a
- * nestio_hwpt, through its nio_obj head.
+ * nestio_hwpt, through its getters and the nio_obj helpers.
  *
  * Only a paging hwpt allocated with NESTIO_HWPT_DIRTY_TRACKING has dirty
  * tracking (the kernel gives its domain dirty ops only then). Any other
@@ -16,31 +16,29 @@
 #include "internal.h"
 #include "kabi.h"
 
-/* The hwpt's head if dirty tracking may be asked of it, else NULL. */
-static const struct nio_obj *dirty_hwpt(const struct nestio_hwpt *hwpt)
+/* The hwpt's ctx if dirty tracking may be asked of it, else NULL. */
+static struct nestio_ctx *dirty_hwpt(const struct nestio_hwpt *hwpt)
 {
-	const struct nio_obj *o = nio_obj_of(hwpt, NIO_MAGIC_HWPT);
-
-	if (!o || nestio_hwpt_is_nested(hwpt) ||
+	if (!nio_hwpt_ok(hwpt) || nestio_hwpt_is_nested(hwpt) ||
 	    !(nestio_hwpt_get_flags(hwpt) & NESTIO_HWPT_DIRTY_TRACKING))
 		return NULL;
-	return o;
+	return nio_obj_ctx(hwpt);
 }
 
 NESTIO_EXPORT int nestio_hwpt_set_dirty_tracking(struct nestio_hwpt *hwpt, int enable)
 {
 	struct kabi_hwpt_set_dirty_tracking cmd = { .size = sizeof(cmd) };
-	const struct nio_obj *o = dirty_hwpt(hwpt);
+	struct nestio_ctx *ctx = dirty_hwpt(hwpt);
 	int r;
 
-	if (!o)
+	if (!ctx)
 		return -EINVAL;
 	cmd.flags = enable ? KABI_HWPT_DIRTY_TRACKING_ENABLE : 0;
-	cmd.hwpt_id = o->id;
-	r = nio_ioctl(o->ctx, o->ctx->fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+	cmd.hwpt_id = nio_obj_id(hwpt);
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
 	if (r < 0)
 		return r;
-	dbg(o->ctx, "hwpt %u: dirty tracking %s", o->id, enable ? "on" : "off");
+	dbg(ctx, "hwpt %u: dirty tracking %s", cmd.hwpt_id, enable ? "on" : "off");
 	return 0;
 }
 
@@ -57,7 +55,7 @@ NESTIO_EXPORT int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_
 					       uint64_t *bitmap, unsigned int flags)
 {
 	struct kabi_hwpt_get_dirty_bitmap cmd = { .size = sizeof(cmd) };
-	const struct nio_obj *o = dirty_hwpt(hwpt);
+	struct nestio_ctx *ctx = dirty_hwpt(hwpt);
 	uint64_t pages, words, *buf;
 	size_t bytes, pg = (size_t)nio_page_mask + 1;
 	int r;
@@ -69,7 +67,7 @@ NESTIO_EXPORT int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_
 	 * so a page_size that is not a power of two would read garbage: we
 	 * refuse it. The IOMMU's own IOVA alignment is the kernel's to check.
 	 */
-	if (!o || !bitmap || !length || !page_size ||
+	if (!ctx || !bitmap || !length || !page_size ||
 	    (page_size & (page_size - 1)) || (iova & (page_size - 1)) ||
 	    (length & (page_size - 1)) || iova + (length - 1) < iova ||
 	    (flags & ~NESTIO_DIRTY_NO_CLEAR))
@@ -90,14 +88,14 @@ NESTIO_EXPORT int nestio_hwpt_get_dirty_bitmap(struct nestio_hwpt *hwpt, uint64_
 	if (!buf)
 		return -ENOMEM;
 	memset(buf, 0, bytes);
-	cmd.hwpt_id = o->id;
+	cmd.hwpt_id = nio_obj_id(hwpt);
 	cmd.flags = flags & NESTIO_DIRTY_NO_CLEAR ?
 			    KABI_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
 	cmd.iova = iova;
 	cmd.length = length;
 	cmd.page_size = page_size;
 	cmd.data = (uintptr_t)buf;
-	r = nio_ioctl(o->ctx, o->ctx->fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
 	if (r >= 0) {
 		if (pages % 64)
 			buf[words - 1] &= (UINT64_C(1) << (pages % 64)) - 1;

@@ -57,7 +57,7 @@ void *nio_dispatch_find(struct nestio_ctx *ctx, uint32_t magic, uint32_t id)
 	for (size_t i = 0; i < ctx->nsources; i++) {
 		const struct nio_obj *o = nio_obj_of(ctx->sources[i].obj, magic);
 
-		if (o && o->id == id)
+		if (o && nio_obj_id(o) == id)
 			return ctx->sources[i].obj;
 	}
 	return NULL;

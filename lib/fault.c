@@ -19,8 +19,6 @@
 #include "internal.h"
 #include "kabi.h"
 
-/* not in enum nio_magic yet (lib/internal.h) */
-
 #define REC_LEN sizeof(struct kabi_hwpt_pgfault)
 #define BUF_MIN 64u			/* records read at once, to start */
 #define BUF_MAX (1u << 16)		/* the largest group we take */
@@ -91,42 +89,28 @@ NESTIO_EXPORT int nestio_fault_new(struct nestio_ctx *ctx,
 		free(f);
 		return r;
 	}
-	f->obj.magic = NIO_MAGIC_FAULT;
-	f->obj.refcount = 1;
-	f->obj.ctx = nio_ctx_get(ctx);
+	nio_obj_init(&f->obj, NIO_MAGIC_FAULT, ctx, f->obj.id);
 	dbg(ctx, "fault queue %u: fd %d", f->obj.id, f->fd);
 	*out = f;
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_fault *nestio_fault_ref(struct nestio_fault *f)
+static void fault_release(void *obj)
 {
-	if (!fault_ok(f))
-		return NULL;
-	f->obj.refcount++;
-	return f;
-}
+	struct nestio_fault *f = obj;
 
-NESTIO_EXPORT struct nestio_fault *nestio_fault_unref(struct nestio_fault *f)
-{
-	struct nestio_ctx *ctx;
-
-	if (!fault_ok(f) || --f->obj.refcount > 0)
-		return NULL;
-	ctx = f->obj.ctx;
-	nio_dispatch_del(ctx, f->fd);
+	nio_dispatch_del(f->obj.ctx, f->fd);
 	/* the open file holds the object: close it first, then destroy (the
 	 * kernel answers what is unanswered with INVALID). EBUSY while an
 	 * HWPT still uses the queue: it goes with the ctx then. */
 	close(f->fd);
-	nio_destroy_id(ctx, f->obj.id);
-	f->obj.magic = 0;
+	nio_destroy_id(f->obj.ctx, f->obj.id);
 	free(f->buf);
 	free(f->cookies);
-	free(f);
-	nestio_ctx_unref(ctx);
-	return NULL;
 }
+
+/* nestio_fault_ref(), nestio_fault_unref() */
+NIO_DEFINE_REF_UNREF(fault, NIO_MAGIC_FAULT, fault_release)
 
 NESTIO_EXPORT int nestio_fault_get_fd(const struct nestio_fault *f)
 {
@@ -370,7 +354,8 @@ static int fault_drain(void *obj)
 		return -ENOENT;
 	nestio_fault_ref(f);	/* the handler may drop the caller's ref */
 	/* stop once the handler dropped the last user reference */
-	while (f->fn && f->obj.refcount > 1 && (n = next_group(f)) > 0) {
+	while (f->fn && nio_obj_refcount(&f->obj) > 1 &&
+	       (n = next_group(f)) > 0) {
 		void (*fn)(struct nestio_fault *, const struct nestio_page_request *,
 			   unsigned int, void *) = f->fn;
 		struct nestio_page_request *req = small;

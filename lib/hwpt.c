@@ -56,10 +56,7 @@ static int hwpt_alloc(struct nestio_device *dev, uint32_t pt_id,
 		free(hwpt);
 		return r;
 	}
-	hwpt->obj.magic = NIO_MAGIC_HWPT;
-	hwpt->obj.refcount = 1;
-	hwpt->obj.ctx = nio_ctx_get(ctx);
-	hwpt->obj.id = cmd.out_hwpt_id;
+	nio_obj_init(&hwpt->obj, NIO_MAGIC_HWPT, ctx, cmd.out_hwpt_id);
 	hwpt->flags = flags;
 	/* the kernel pins the fault queue for the hwpt: so do we, or its
 	 * last unref would find it busy (a raw id we do not know stays raw) */
@@ -186,14 +183,13 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 						const struct nestio_hwpt_nested_opts *opts,
 						struct nestio_hwpt **out)
 {
-	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
 	struct nestio_hwpt *hwpt;
 	int r;
 
-	if (!ctx || !vo || vo->ctx != ctx || !out)
+	if (!ctx || !nio_viommu_ok(viommu) || nio_obj_ctx(viommu) != ctx || !out)
 		return -EINVAL;
-	r = new_nested(dev, vo->id, s1, opts, &hwpt);
+	r = new_nested(dev, nestio_viommu_get_id(viommu), s1, opts, &hwpt);
 	if (r < 0)
 		return r;
 	hwpt->viommu = nestio_viommu_ref(viommu);
@@ -202,18 +198,10 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_ref(struct nestio_hwpt *hwpt)
+static void hwpt_release(void *obj)
 {
-	if (!nio_hwpt_ok(hwpt))
-		return NULL;
-	hwpt->obj.refcount++;
-	return hwpt;
-}
+	struct nestio_hwpt *hwpt = obj;
 
-NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
-{
-	if (!nio_hwpt_ok(hwpt) || --hwpt->obj.refcount > 0)
-		return NULL;
 	nio_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (hwpt->bans_ro)
 		nio_ioas_allow_ro(hwpt->ioas);
@@ -221,11 +209,10 @@ NESTIO_EXPORT struct nestio_hwpt *nestio_hwpt_unref(struct nestio_hwpt *hwpt)
 	nestio_hwpt_unref(hwpt->parent);
 	nestio_viommu_unref(hwpt->viommu);
 	nestio_fault_unref(hwpt->fault);
-	nestio_ctx_unref(hwpt->obj.ctx);
-	hwpt->obj.magic = 0;
-	free(hwpt);
-	return NULL;
 }
+
+/* nestio_hwpt_ref(), nestio_hwpt_unref() */
+NIO_DEFINE_REF_UNREF(hwpt, NIO_MAGIC_HWPT, hwpt_release)
 
 NESTIO_EXPORT uint32_t nestio_hwpt_get_id(const struct nestio_hwpt *hwpt)
 {

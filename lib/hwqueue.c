@@ -74,8 +74,8 @@ NESTIO_EXPORT int nestio_hw_queue_new(struct nestio_viommu *viommu, uint32_t typ
 				      uint64_t length, struct nestio_hw_queue **out)
 {
 	struct kabi_hw_queue_alloc cmd = { .size = sizeof(cmd) };
-	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct nestio_hw_queue *hq, *prev;
+	struct nestio_ctx *ctx;
 	int r;
 
 	/*
@@ -86,58 +86,49 @@ NESTIO_EXPORT int nestio_hw_queue_new(struct nestio_viommu *viommu, uint32_t typ
 	 * Type 0 (the kernel's DEFAULT) is passed through: today's kernel
 	 * refuses it with EOPNOTSUPP, a later one may define it.
 	 */
-	if (!vo || !out || !length || base_iova + (length - 1) < base_iova)
+	if (!nio_viommu_ok(viommu) || !out || !length ||
+	    base_iova + (length - 1) < base_iova)
 		return -EINVAL;
+	ctx = nio_obj_ctx(viommu);
 	hq = calloc(1, sizeof(*hq));
 	if (!hq)
 		return -ENOMEM;
-	cmd.viommu_id = vo->id;
+	cmd.viommu_id = nestio_viommu_get_id(viommu);
 	cmd.type = type;
 	cmd.index = index;
 	cmd.nesting_parent_iova = base_iova;
 	cmd.length = length;
-	r = nio_ioctl(vo->ctx, vo->ctx->fd, KABI_IOMMU_HW_QUEUE_ALLOC, &cmd);
+	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_HW_QUEUE_ALLOC, &cmd);
 	if (r < 0) {
 		free(hq);
 		return r;
 	}
-	hq->obj.magic = NIO_MAGIC_HW_QUEUE;
-	hq->obj.refcount = 1;
-	hq->obj.ctx = nio_ctx_get(vo->ctx);
-	hq->obj.id = cmd.out_hw_queue_id;
+	nio_obj_init(&hq->obj, NIO_MAGIC_HW_QUEUE, ctx, cmd.out_hw_queue_id);
 	hq->type = type;
 	hq->index = index;
 	hq->viommu = nestio_viommu_ref(viommu);
 	prev = live_add(hq);
 	hq->prev = nestio_hw_queue_ref(prev);
-	dbg(vo->ctx, "hw queue %u: type %#x index %u at %#llx+%#llx on viommu %u%s",
+	dbg(ctx, "hw queue %u: type %#x index %u at %#llx+%#llx on viommu %u%s",
 	    hq->obj.id, type, index, (unsigned long long)base_iova,
-	    (unsigned long long)length, vo->id, prev ? " (pins the previous)" : "");
+	    (unsigned long long)length, cmd.viommu_id,
+	    prev ? " (pins the previous)" : "");
 	*out = hq;
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_hw_queue *nestio_hw_queue_ref(struct nestio_hw_queue *hq)
+static void hw_queue_release(void *obj)
 {
-	if (!hw_queue_ok(hq))
-		return NULL;
-	hq->obj.refcount++;
-	return hq;
-}
+	struct nestio_hw_queue *hq = obj;
 
-NESTIO_EXPORT struct nestio_hw_queue *nestio_hw_queue_unref(struct nestio_hw_queue *hq)
-{
-	if (!hw_queue_ok(hq) || --hq->obj.refcount > 0)
-		return NULL;
 	live_del(hq);
 	nio_destroy_id(hq->obj.ctx, hq->obj.id);
 	nestio_hw_queue_unref(hq->prev);
 	nestio_viommu_unref(hq->viommu);
-	nestio_ctx_unref(hq->obj.ctx);
-	hq->obj.magic = 0;
-	free(hq);
-	return NULL;
 }
+
+/* nestio_hw_queue_ref(), nestio_hw_queue_unref() */
+NIO_DEFINE_REF_UNREF(hw_queue, NIO_MAGIC_HW_QUEUE, hw_queue_release)
 
 NESTIO_EXPORT uint32_t nestio_hw_queue_get_id(const struct nestio_hw_queue *hq)
 {

@@ -31,11 +31,101 @@ enum nio_magic {
 	NIO_MAGIC_HW_QUEUE = 0x4e485751,	/* "NHWQ" */
 };
 
+/*
+ * ---- the object header, and the one refcount policy ----
+ *
+ * Every refcounted object begins with a struct nio_obj: the ctx, ioas,
+ * device, hwpt, vIOMMU, vDEVICE, pasid table, invq, vEVENTQ, fault queue,
+ * HW queue and monitor. Each public nestio_<object>_ref()/_unref() is
+ * nio_obj_ref()/nio_obj_unref() on nio_obj_of(p, magic): a NULL pointer,
+ * an object of another kind or a freed one (magic 0) gives NULL and
+ * changes nothing, and every other call checks the magic the same way
+ * (-EINVAL).
+ *
+ * Who pins what: a new object holds one reference, its creator's
+ * (nio_obj_init). It pins its ctx (obj.ctx; the ctx itself pins nothing:
+ * its obj.ctx is NULL, its id 0) and everything it is built on: a hwpt its
+ * IOAS, nest parent or vIOMMU, and its fault queue; a vIOMMU its nest
+ * parent; a vDEVICE its vIOMMU and device; a vEVENTQ its vIOMMU; a HW
+ * queue its vIOMMU and the queue before it; an invq its hwpt or vIOMMU; a
+ * pasid table its base, each device it binds and the hwpts it made. A
+ * device pins what each of its slots is attached to. So an object outlives
+ * everything built on it, and no unref order can make the kernel answer
+ * EBUSY.
+ *
+ * When release runs: at the unref that takes the count to 0, once.
+ * release(obj) undoes the object's own work (its kernel object destroyed,
+ * its fds closed, its pins dropped); then nio_obj_unref() clears the magic,
+ * frees the object and drops its pin on the ctx, last. While release runs
+ * the count is 0: the object's getters still answer (a device's detach
+ * operation may ask for its id), but a ref gives NULL and an unref does
+ * nothing, so a call back into it cannot free it twice. An object that
+ * must refuse every call then also checks nio_obj_refcount() > 0 (the
+ * pasid table: a device it releases may call back into it). The count is
+ * atomic: an invq is shared between threads and drops its pins from any of
+ * them; nothing else about the other objects is thread-safe.
+ */
+struct nio_obj {
+	uint32_t magic;
+	int refcount;		/* atomic; 0 while release runs */
+	struct nestio_ctx *ctx;	/* pinned; NULL in the ctx itself */
+	uint32_t id;		/* the kernel's object id, or 0 */
+	uint32_t flags;		/* NIO_OBJ_*, set when it is made */
+};
+
+/* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU) */
+enum { NIO_OBJ_NESTED = 1u << 0 };
+
+/* p's header if p is an object with this magic, else NULL (not const:
+ * the header's count changes on a ref of a const object's pointer) */
+static inline struct nio_obj *nio_obj_of(const void *p, uint32_t magic)
+{
+	struct nio_obj *o = (struct nio_obj *)(uintptr_t)p;
+
+	return o && o->magic == magic ? o : NULL;
+}
+
+/* a new object's header: one reference, a pin on ctx (NULL for the ctx) */
+void nio_obj_init(struct nio_obj *o, uint32_t magic, struct nestio_ctx *ctx,
+		  uint32_t id);
+/* o (NULL for NULL, or while o is released) with one more reference */
+void *nio_obj_ref(struct nio_obj *o);
+/* drops a reference; the last runs release(o) and frees o. Always NULL. */
+void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj));
+/* the references held: >1 means someone besides the caller holds one */
+int nio_obj_refcount(const struct nio_obj *o);
+
+/*
+ * An object's public ref and unref, nestio_<name>_ref() and
+ * nestio_<name>_unref(): the one pair above, on nio_obj_of(p, magic).
+ */
+#define NIO_DEFINE_REF_UNREF(name, magic, release)                             \
+	NESTIO_EXPORT struct nestio_##name *nestio_##name##_ref(               \
+		struct nestio_##name *p)                                       \
+	{                                                                      \
+		return nio_obj_ref(nio_obj_of(p, magic));                      \
+	}                                                                      \
+	NESTIO_EXPORT struct nestio_##name *nestio_##name##_unref(             \
+		struct nestio_##name *p)                                       \
+	{                                                                      \
+		return nio_obj_unref(nio_obj_of(p, magic), release);           \
+	}
+
+/* the ctx and the kernel id of a checked object (any kind) */
+static inline struct nestio_ctx *nio_obj_ctx(const void *p)
+{
+	return ((const struct nio_obj *)p)->ctx;
+}
+
+static inline uint32_t nio_obj_id(const void *p)
+{
+	return ((const struct nio_obj *)p)->id;
+}
+
 struct nio_source;
 
 struct nestio_ctx {
-	uint32_t magic;
-	int refcount;
+	struct nio_obj obj;	/* first; obj.ctx is NULL */
 	int fd;
 	int log_priority;
 	void (*log_fn)(struct nestio_ctx *ctx, int priority, const char *file,
@@ -50,10 +140,13 @@ struct nestio_ctx {
 
 static inline bool nio_ctx_ok(const struct nestio_ctx *ctx)
 {
-	return ctx && ctx->magic == NIO_MAGIC_CTX;
+	return nio_obj_of(ctx, NIO_MAGIC_CTX);
 }
 
-/* ---- logging (libkmod style: cheap when the priority filters it out) ---- */
+/* ---- logging (lib/log.c; libkmod style: cheap when the priority filters
+ * it out) ---- */
+/* a new ctx's log function and priority (NESTIO_LOG) */
+void nio_log_init(struct nestio_ctx *ctx);
 void nio_log(struct nestio_ctx *ctx, int priority, const char *file, int line,
 	     const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -117,36 +210,9 @@ int nio_opts_check(const void *opts, size_t user_sz, size_t our_sz);
 #define NIO_OPTS_GET(opts, field, def)                                         \
 	(NIO_OPTS_HAS(opts, field) ? (opts)->field : (def))
 
-/* shared by objects */
-struct nestio_ctx *nio_ctx_get(struct nestio_ctx *ctx);
-bool nio_device_ok(const struct nestio_device *dev);
-
-/*
- * The head of every object that stands for one kernel object by id (ioas,
- * hwpt, vIOMMU, vDEVICE): its first member, so that the checks and a pin
- * are inline wherever they are needed (attach is on a VMM's hot path).
- */
-struct nio_obj {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;	/* pinned */
-	uint32_t id;		/* the kernel's object id */
-	uint32_t flags;		/* NIO_OBJ_*, set when it is made */
-};
-
-/* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU) */
-enum { NIO_OBJ_NESTED = 1u << 0 };
-
-static inline const struct nio_obj *nio_obj_of(const void *p, uint32_t magic)
+static inline bool nio_device_ok(const struct nestio_device *dev)
 {
-	const struct nio_obj *o = p;
-
-	return o && o->magic == magic ? o : NULL;
-}
-
-static inline void nio_obj_pin(const void *p)
-{
-	((struct nio_obj *)(uintptr_t)p)->refcount++;
+	return nio_obj_of(dev, NIO_MAGIC_DEVICE);
 }
 
 static inline bool nio_ioas_ok(const struct nestio_ioas *ioas)
@@ -194,7 +260,7 @@ int nio_option(struct nestio_ctx *ctx, uint32_t object_id, uint32_t option,
 	       bool set, uint64_t *value);
 
 /* ---- errata that ban read-only mappings from a nest parent's IOAS ----
- * lib/compat.c: the name of the first erratum in errata with that effect
+ * lib/hwcaps.c: the name of the first erratum in errata with that effect
  * (the errata table), or NULL. lib/ioas.c: a nest parent takes a ban
  * (-EINVAL if the IOAS may already hold a read-only mapping) and drops it
  * when it is freed; lib/hwpt.c decides when. */

@@ -23,9 +23,7 @@
 #define INVQ_MAX_ENTRY		64u	/* sizeof(struct nestio_invq_fail.entry) */
 
 struct nestio_invq {
-	uint32_t magic;
-	int refcount;			/* atomic */
-	struct nestio_ctx *ctx;
+	struct nio_obj obj;		/* first: magic, refcount, ctx (no id) */
 	struct nio_inv_target to;	/* the kernel's id and entry form */
 	/* what it invalidates, pinned: exactly one is set */
 	struct nestio_hwpt *hwpt;
@@ -47,7 +45,7 @@ _Static_assert(sizeof(((struct nestio_invq_fail *)0)->entry) == INVQ_MAX_ENTRY,
 
 static bool invq_ok(const struct nestio_invq *q)
 {
-	return q && q->magic == NIO_MAGIC_INVQ;
+	return nio_obj_of(q, NIO_MAGIC_INVQ);
 }
 
 static uint8_t *ent(const struct nestio_invq *q, uint32_t i)
@@ -55,12 +53,11 @@ static uint8_t *ent(const struct nestio_invq *q, uint32_t i)
 	return q->ents + (size_t)i * q->to.entry_len;
 }
 
-static void invq_free(struct nestio_invq *q)
+static void invq_free_bufs(struct nestio_invq *q)
 {
 	free(q->ents);
 	free(q->to.kbuf);
 	free(q->scratch);
-	free(q);
 }
 
 static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
@@ -102,17 +99,17 @@ static int invq_new(struct nestio_ctx *ctx, unsigned int on, uint32_t target_id,
 		q->scratch = malloc(((size_t)q->capacity + 1) * t->scratch);
 	if (!q->ents || (t->to_kabi && !q->to.kbuf) ||
 	    (q->flags & NESTIO_INVQ_COALESCE && t->coalesce && !q->scratch)) {
-		invq_free(q);
+		invq_free_bufs(q);
+		free(q);
 		return -ENOMEM;
 	}
 	r = pthread_mutex_init(&q->lock, NULL);
 	if (r) {
-		invq_free(q);
+		invq_free_bufs(q);
+		free(q);
 		return -r;
 	}
-	q->magic = NIO_MAGIC_INVQ;
-	q->refcount = 1;
-	q->ctx = nio_ctx_get(ctx);
+	nio_obj_init(&q->obj, NIO_MAGIC_INVQ, ctx, 0);
 	q->st.sz = sizeof(q->st);
 	dbg(ctx, "invq %p: %s on %s %u, capacity %u, flags %#x", (void *)q,
 	    t->name, on == INVQ_ON_HWPT ? "hwpt" : "viommu", target_id,
@@ -158,31 +155,21 @@ NESTIO_EXPORT int nestio_invq_new_viommu(struct nestio_viommu *viommu,
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_invq *nestio_invq_ref(struct nestio_invq *q)
+static void invq_release(void *obj)
 {
-	if (!invq_ok(q))
-		return NULL;
-	__atomic_add_fetch(&q->refcount, 1, __ATOMIC_RELAXED);
-	return q;
-}
+	struct nestio_invq *q = obj;
 
-NESTIO_EXPORT struct nestio_invq *nestio_invq_unref(struct nestio_invq *q)
-{
-	struct nestio_ctx *ctx;
-
-	if (!invq_ok(q) || __atomic_sub_fetch(&q->refcount, 1, __ATOMIC_ACQ_REL) > 0)
-		return NULL;
-	ctx = q->ctx;
 	if (q->n)
-		info(ctx, "invq %p: dropping %u unflushed entries", (void *)q, q->n);
-	q->magic = 0;
+		info(q->obj.ctx, "invq %p: dropping %u unflushed entries",
+		     (void *)q, q->n);
 	pthread_mutex_destroy(&q->lock);
 	nestio_hwpt_unref(q->hwpt);
 	nestio_viommu_unref(q->viommu);
-	invq_free(q);
-	nestio_ctx_unref(ctx);
-	return NULL;
+	invq_free_bufs(q);
 }
+
+/* nestio_invq_ref(), nestio_invq_unref() */
+NIO_DEFINE_REF_UNREF(invq, NIO_MAGIC_INVQ, invq_release)
 
 /* Coalesces the pending entries in place, segment by segment. */
 static void invq_coalesce(struct nestio_invq *q)
@@ -207,7 +194,7 @@ static void invq_coalesce(struct nestio_invq *q)
 		in = end;
 	}
 	if (out != q->n)
-		dbg(q->ctx, "invq %p: coalesced %u entries into %u", (void *)q,
+		dbg(q->obj.ctx, "invq %p: coalesced %u entries into %u", (void *)q,
 		    q->n, out);
 	q->st.merged += q->n - out;
 	q->n = out;
@@ -248,7 +235,7 @@ static int invq_flush_locked(struct nestio_invq *q,
 	while (pos < q->n) {
 		uint32_t num = invq_batch_len(q, pos);
 
-		r = nio_inv_submit(q->ctx, &q->to, ent(q, pos), num, &q->st,
+		r = nio_inv_submit(q->obj.ctx, &q->to, ent(q, pos), num, &q->st,
 				   &done);
 		sent += done;
 		pos += done;

@@ -7,7 +7,7 @@
 
 struct nestio_ioas {
 	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
-	/* an erratum (lib/compat.c) bans read-only mappings while ro_bans nest
+	/* an erratum (lib/hwcaps.c) bans read-only mappings while ro_bans nest
 	 * parents live on this IOAS; ro_mapped: one may be here (since the
 	 * last unmap_all), so such a nest parent is refused */
 	int ro_bans;
@@ -33,33 +33,21 @@ NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
 		free(ioas);
 		return r;
 	}
-	ioas->obj.magic = NIO_MAGIC_IOAS;
-	ioas->obj.refcount = 1;
-	ioas->obj.ctx = nio_ctx_get(ctx);
-	ioas->obj.id = cmd.out_ioas_id;
+	nio_obj_init(&ioas->obj, NIO_MAGIC_IOAS, ctx, cmd.out_ioas_id);
 	dbg(ctx, "ioas %u", ioas->obj.id);
 	*out = ioas;
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_ioas *nestio_ioas_ref(struct nestio_ioas *ioas)
+static void ioas_release(void *obj)
 {
-	if (!nio_ioas_ok(ioas))
-		return NULL;
-	ioas->obj.refcount++;
-	return ioas;
+	struct nestio_ioas *ioas = obj;
+
+	nio_destroy_id(ioas->obj.ctx, ioas->obj.id);
 }
 
-NESTIO_EXPORT struct nestio_ioas *nestio_ioas_unref(struct nestio_ioas *ioas)
-{
-	if (!nio_ioas_ok(ioas) || --ioas->obj.refcount > 0)
-		return NULL;
-	nio_destroy_id(ioas->obj.ctx, ioas->obj.id);
-	nestio_ctx_unref(ioas->obj.ctx);
-	ioas->obj.magic = 0;
-	free(ioas);
-	return NULL;
-}
+/* nestio_ioas_ref(), nestio_ioas_unref() */
+NIO_DEFINE_REF_UNREF(ioas, NIO_MAGIC_IOAS, ioas_release)
 
 NESTIO_EXPORT uint32_t nestio_ioas_get_id(const struct nestio_ioas *ioas)
 {

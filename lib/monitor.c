@@ -35,9 +35,7 @@
 #define NIO_UEVENT_MAX 8192
 
 struct nestio_monitor {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;	/* pinned */
+	struct nio_obj obj;	/* first: magic, refcount, ctx (no id) */
 	struct nl_sock *sk;
 	int fd;			/* the socket's, owned by sk */
 	bool overflow;		/* -ENOBUFS seen with events in hand: next */
@@ -48,7 +46,7 @@ struct nestio_monitor {
 
 static bool monitor_ok(const struct nestio_monitor *m)
 {
-	return m && m->magic == NIO_MAGIC_MONITOR;
+	return nio_obj_of(m, NIO_MAGIC_MONITOR);
 }
 
 /* ---- the parser: pure, bounded, no allocation ---- */
@@ -216,10 +214,10 @@ NESTIO_EXPORT int nestio_monitor_read(struct nestio_monitor *m,
 			break;
 		if (r < 0) {
 			if (r == -ENOBUFS)
-				info(m->ctx, "monitor fd %d: uevents lost (receive queue full)",
+				info(m->obj.ctx, "monitor fd %d: uevents lost (receive queue full)",
 				     m->fd);
 			else
-				err(m->ctx, "monitor fd %d: recvmsg: %s", m->fd,
+				err(m->obj.ctx, "monitor fd %d: recvmsg: %s", m->fd,
 				    strerror((int)-r));
 			if (n && r == -ENOBUFS) {
 				m->overflow = true;	/* report it next */
@@ -228,16 +226,16 @@ NESTIO_EXPORT int nestio_monitor_read(struct nestio_monitor *m,
 			return n ? (int)n : (int)r;
 		}
 		if (sender != 0) {
-			dbg(m->ctx, "monitor: ignored a datagram from port %u", sender);
+			dbg(m->obj.ctx, "monitor: ignored a datagram from port %u", sender);
 			continue;
 		}
 		if ((size_t)r > sizeof(buf)) {
-			dbg(m->ctx, "monitor: ignored a truncated uevent (%zd bytes)", r);
+			dbg(m->obj.ctx, "monitor: ignored a truncated uevent (%zd bytes)", r);
 			continue;
 		}
 		if (!nio_uevent_parse(buf, (size_t)r, &ev[n]))
 			continue;
-		dbg(m->ctx, "monitor: %s %s (%s)",
+		dbg(m->obj.ctx, "monitor: %s %s (%s)",
 		    ev[n].action == NESTIO_HOTPLUG_ADD ? "add" : "remove",
 		    ev[n].cdev, ev[n].bdf[0] ? ev[n].bdf : "not PCI");
 		n++;
@@ -252,19 +250,19 @@ static int monitor_drain(void *obj)
 	struct nestio_hotplug ev[16];
 	int handled = 0, r;
 
-	m->refcount++;	/* the handler may drop the last user reference */
+	nestio_monitor_ref(m);	/* the handler may drop the last user reference */
 	for (;;) {
 		r = nestio_monitor_read(m, ev, sizeof(ev) / sizeof(ev[0]));
 		if (r <= 0)
 			break;
-		for (int i = 0; i < r && m->refcount > 1; i++, handled++)
+		for (int i = 0; i < r && nio_obj_refcount(&m->obj) > 1; i++, handled++)
 			if (m->fn)
 				m->fn(m, &ev[i], m->data);
-		if (m->refcount == 1)
+		if (nio_obj_refcount(&m->obj) == 1)
 			break;	/* nobody wants the rest */
 	}
 	if (!m->fn && handled)
-		dbg(m->ctx, "monitor: %d events dropped: no handler", handled);
+		dbg(m->obj.ctx, "monitor: %d events dropped: no handler", handled);
 	nestio_monitor_unref(m);
 	return r < 0 ? r : handled;
 }
@@ -342,15 +340,10 @@ NESTIO_EXPORT int nestio_monitor_new(struct nestio_ctx *ctx,
 	 * it at net.core.rmem_max; a failure only means a smaller queue) */
 	if (nl_socket_set_buffer_size(m->sk, NIO_UEVENT_RCVBUF, 0) < 0)
 		info(ctx, "monitor: cannot enlarge the receive queue");
-	m->magic = NIO_MAGIC_MONITOR;
-	m->refcount = 1;
-	m->ctx = nio_ctx_get(ctx);
 	r = nio_dispatch_add(ctx, m->fd, m, monitor_drain);
-	if (r < 0) {
-		nestio_ctx_unref(ctx);
-		m->magic = 0;
+	if (r < 0)
 		goto fail_close;
-	}
+	nio_obj_init(&m->obj, NIO_MAGIC_MONITOR, ctx, 0);
 	dbg(ctx, "monitor on netlink fd %d", m->fd);
 	*out = m;
 	return 0;
@@ -364,28 +357,16 @@ fail_sk:
 	return r;
 }
 
-NESTIO_EXPORT struct nestio_monitor *nestio_monitor_ref(struct nestio_monitor *m)
+static void monitor_release(void *obj)
 {
-	if (!monitor_ok(m))
-		return NULL;
-	m->refcount++;
-	return m;
+	struct nestio_monitor *m = obj;
+
+	nio_dispatch_del(m->obj.ctx, m->fd);	/* before the fd is closed */
+	nl_socket_free(m->sk);			/* closes the fd */
 }
 
-NESTIO_EXPORT struct nestio_monitor *nestio_monitor_unref(struct nestio_monitor *m)
-{
-	struct nestio_ctx *ctx;
-
-	if (!monitor_ok(m) || --m->refcount > 0)
-		return NULL;
-	ctx = m->ctx;
-	nio_dispatch_del(ctx, m->fd);	/* before the fd is closed */
-	nl_socket_free(m->sk);		/* closes the fd */
-	m->magic = 0;
-	free(m);
-	nestio_ctx_unref(ctx);
-	return NULL;
-}
+/* nestio_monitor_ref(), nestio_monitor_unref() */
+NIO_DEFINE_REF_UNREF(monitor, NIO_MAGIC_MONITOR, monitor_release)
 
 NESTIO_EXPORT int nestio_monitor_get_fd(const struct nestio_monitor *m)
 {

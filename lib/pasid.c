@@ -34,9 +34,7 @@ struct binding {
 };
 
 struct nestio_pasid_table {
-	uint32_t magic;
-	int refcount;
-	struct nestio_ctx *ctx;
+	struct nio_obj obj;	/* first: magic, refcount, ctx (no id) */
 	/* what nested hwpts are allocated on, pinned: exactly one is set */
 	struct nestio_hwpt *parent;
 	struct nestio_viommu *viommu;
@@ -50,9 +48,13 @@ struct nestio_pasid_table {
 	int busy;		/* in foreach, or in a modifying call */
 };
 
+/* a table, and not one being released: a device's release may call back
+ * into the table that drops it, and finds it gone (-EINVAL) */
 static bool table_ok(const struct nestio_pasid_table *t)
 {
-	return t && t->magic == NIO_MAGIC_PASID_TABLE;
+	const struct nio_obj *o = nio_obj_of(t, NIO_MAGIC_PASID_TABLE);
+
+	return o && nio_obj_refcount(o) > 0;
 }
 
 static bool pasid_ok(uint32_t pasid)
@@ -63,7 +65,7 @@ static bool pasid_ok(uint32_t pasid)
 static bool dev_ok(const struct nestio_pasid_table *t,
 		   const struct nestio_device *dev)
 {
-	return nio_device_ok(dev) && nestio_device_get_ctx(dev) == t->ctx;
+	return nio_device_ok(dev) && nestio_device_get_ctx(dev) == t->obj.ctx;
 }
 
 static int pasid_log(uint32_t pasid)
@@ -218,7 +220,7 @@ static int ent_get(struct nestio_pasid_table *t, struct nestio_device *dev,
 		flags = 0;
 		r = alloc_nested(t, dev, s1, flags, &ent->hwpt);
 		if (r == 0) {
-			dbg(t->ctx, "RID hwpts without NESTIO_HWPT_PASID from now on");
+			dbg(t->obj.ctx, "RID hwpts without NESTIO_HWPT_PASID from now on");
 			t->rid_plain = true;
 		}
 	}
@@ -245,9 +247,7 @@ static int table_new(struct nestio_ctx *ctx, struct nestio_hwpt *parent,
 
 	if (!t)
 		return -ENOMEM;
-	t->magic = NIO_MAGIC_PASID_TABLE;
-	t->refcount = 1;
-	t->ctx = nio_ctx_get(ctx);
+	nio_obj_init(&t->obj, NIO_MAGIC_PASID_TABLE, ctx, 0);
 	t->parent = parent ? nestio_hwpt_ref(parent) : NULL;
 	t->viommu = viommu ? nestio_viommu_ref(viommu) : NULL;
 	*out = t;
@@ -277,14 +277,6 @@ NESTIO_EXPORT int nestio_pasid_table_new_viommu(struct nestio_viommu *viommu,
 	return table_new(ctx, NULL, viommu, out);
 }
 
-NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_ref(struct nestio_pasid_table *t)
-{
-	if (!table_ok(t))
-		return NULL;
-	t->refcount++;
-	return t;
-}
-
 /*
  * The last unref leaves every binding attached, as any unref in this
  * library leaves what a device is attached to: the device pins the hwpts
@@ -292,13 +284,10 @@ NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_ref(struct nestio_pa
  * whose last reference was ours detaches and is released while the hwpts
  * it was attached to still exist; then the hwpts, then the base.
  */
-NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_pasid_table *t)
+static void table_release(void *obj)
 {
-	if (!table_ok(t) || --t->refcount > 0)
-		return NULL;
-	/* a device's release may call back: for it the table is gone
-	 * (-EINVAL), or a ref/unref pair there would free it a second time */
-	t->magic = 0;
+	struct nestio_pasid_table *t = obj;
+
 	for (size_t i = 0; i < t->nb; i++)
 		nestio_device_unref(t->b[i].dev);
 	while (t->ents)
@@ -306,10 +295,10 @@ NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_
 	free(t->b);
 	nestio_hwpt_unref(t->parent);
 	nestio_viommu_unref(t->viommu);
-	nestio_ctx_unref(t->ctx);
-	free(t);
-	return NULL;
 }
+
+/* nestio_pasid_table_ref(), nestio_pasid_table_unref() */
+NIO_DEFINE_REF_UNREF(pasid_table, NIO_MAGIC_PASID_TABLE, table_release)
 
 /* ---- bind, update, unbind ---- */
 
@@ -321,7 +310,7 @@ NESTIO_EXPORT struct nestio_pasid_table *nestio_pasid_table_unref(struct nestio_
  */
 static void enter(struct nestio_pasid_table *t)
 {
-	t->refcount++;
+	nestio_pasid_table_ref(t);
 	t->busy++;
 }
 
@@ -381,7 +370,7 @@ static int bind_new(struct nestio_pasid_table *t, size_t at,
 	t->b[at] = (struct binding){ nestio_device_ref(dev), pasid, ent };
 	t->nb++;
 	ent->users++;
-	dbg(t->ctx, "dev_id %u pasid %d bound to hwpt %u (%u user(s))",
+	dbg(t->obj.ctx, "dev_id %u pasid %d bound to hwpt %u (%u user(s))",
 	    nestio_device_get_id(dev), pasid_log(pasid),
 	    nestio_hwpt_get_id(ent->hwpt), ent->users);
 	return 0;
@@ -406,7 +395,7 @@ static int rebind(struct nestio_pasid_table *t, struct binding *b,
 	}
 	b->ent = ent;
 	ent->users++;
-	dbg(t->ctx, "dev_id %u pasid %d moved from hwpt %u to hwpt %u",
+	dbg(t->obj.ctx, "dev_id %u pasid %d moved from hwpt %u to hwpt %u",
 	    nestio_device_get_id(b->dev), pasid_log(b->pasid),
 	    nestio_hwpt_get_id(old->hwpt), nestio_hwpt_get_id(ent->hwpt));
 	ent_unuse(t, old);
@@ -465,7 +454,7 @@ NESTIO_EXPORT int nestio_pasid_unbind(struct nestio_pasid_table *t,
 	b = t->b[at];
 	memmove(&t->b[at], &t->b[at + 1], (t->nb - at - 1) * sizeof(*t->b));
 	t->nb--;
-	dbg(t->ctx, "dev_id %u pasid %d unbound from hwpt %u",
+	dbg(t->obj.ctx, "dev_id %u pasid %d unbound from hwpt %u",
 	    nestio_device_get_id(dev), pasid_log(pasid),
 	    nestio_hwpt_get_id(b.ent->hwpt));
 	ent_unuse(t, b.ent);
@@ -514,7 +503,7 @@ NESTIO_EXPORT int nestio_pasid_replay(struct nestio_pasid_table *t,
 		int r = replay_one(&t->b[i]);
 
 		if (r < 0) {
-			err(t->ctx, "dev_id %u pasid %d: replay: %s",
+			err(t->obj.ctx, "dev_id %u pasid %d: replay: %s",
 			    nestio_device_get_id(dev), pasid_log(t->b[i].pasid),
 			    strerror(-r));
 			if (!first)

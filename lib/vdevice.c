@@ -18,18 +18,17 @@ NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 				     uint64_t virt_id,
 				     struct nestio_vdevice **out)
 {
-	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct kabi_vdevice_alloc cmd = { .size = sizeof(cmd) };
 	struct nestio_ctx *ctx = nestio_device_get_ctx(dev);
 	struct nestio_vdevice *v;
 	int r;
 
-	if (!ctx || !vo || vo->ctx != ctx || !out)
+	if (!ctx || !nio_viommu_ok(viommu) || nio_obj_ctx(viommu) != ctx || !out)
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	cmd.viommu_id = vo->id;
+	cmd.viommu_id = nestio_viommu_get_id(viommu);
 	cmd.dev_id = nestio_device_get_id(dev);
 	cmd.virt_id = virt_id;
 	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_VDEVICE_ALLOC, &cmd);
@@ -37,10 +36,7 @@ NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 		free(v);
 		return r;
 	}
-	v->obj.magic = NIO_MAGIC_VDEVICE;
-	v->obj.refcount = 1;
-	v->obj.ctx = nio_ctx_get(ctx);
-	v->obj.id = cmd.out_vdevice_id;
+	nio_obj_init(&v->obj, NIO_MAGIC_VDEVICE, ctx, cmd.out_vdevice_id);
 	v->virt_id = virt_id;
 	v->viommu = nestio_viommu_ref(viommu);
 	v->dev = nestio_device_ref(dev);
@@ -50,26 +46,17 @@ NESTIO_EXPORT int nestio_vdevice_new(struct nestio_viommu *viommu,
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_vdevice *nestio_vdevice_ref(struct nestio_vdevice *vdev)
+static void vdevice_release(void *obj)
 {
-	if (!nio_vdevice_ok(vdev))
-		return NULL;
-	vdev->obj.refcount++;
-	return vdev;
-}
+	struct nestio_vdevice *vdev = obj;
 
-NESTIO_EXPORT struct nestio_vdevice *nestio_vdevice_unref(struct nestio_vdevice *vdev)
-{
-	if (!nio_vdevice_ok(vdev) || --vdev->obj.refcount > 0)
-		return NULL;
 	nio_destroy_id(vdev->obj.ctx, vdev->obj.id);
 	nestio_viommu_unref(vdev->viommu);
 	nestio_device_unref(vdev->dev);
-	nestio_ctx_unref(vdev->obj.ctx);
-	vdev->obj.magic = 0;
-	free(vdev);
-	return NULL;
 }
+
+/* nestio_vdevice_ref(), nestio_vdevice_unref() */
+NIO_DEFINE_REF_UNREF(vdevice, NIO_MAGIC_VDEVICE, vdevice_release)
 
 NESTIO_EXPORT uint32_t nestio_vdevice_get_id(const struct nestio_vdevice *vdev)
 {

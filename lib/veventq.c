@@ -22,8 +22,6 @@
 #include "internal.h"
 #include "kabi.h"
 
-/* not in enum nio_magic yet (lib/internal.h) */
-
 #define SEQ_MASK 0x7fffffffu		/* sequences are 0..INT_MAX */
 #define HDR_LEN ((uint32_t)sizeof(struct kabi_vevent_header))
 #define REC_MAX ((uint32_t)sizeof(((struct nestio_vevent *)0)->data))
@@ -69,18 +67,17 @@ NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu,
 				     struct nestio_veventq **out)
 {
 	struct kabi_veventq_alloc cmd = { .size = sizeof(cmd) };
-	const struct nio_obj *vo = nio_obj_of(viommu, NIO_MAGIC_VIOMMU);
 	struct nestio_veventq *q;
 	struct nestio_ctx *ctx;
 	int r, fl;
 
-	if (!vo || !out || depth == 0)
+	if (!nio_viommu_ok(viommu) || !out || depth == 0)
 		return -EINVAL;
-	ctx = vo->ctx;
+	ctx = nio_obj_ctx(viommu);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	cmd.viommu_id = vo->id;
+	cmd.viommu_id = nestio_viommu_get_id(viommu);
 	cmd.type = type;
 	cmd.veventq_depth = depth;
 	r = nio_ioctl(ctx, ctx->fd, KABI_IOMMU_VEVENTQ_ALLOC, &cmd);
@@ -106,43 +103,29 @@ NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu,
 		free(q);
 		return r;
 	}
-	q->obj.magic = NIO_MAGIC_VEVENTQ;
-	q->obj.refcount = 1;
-	q->obj.ctx = nio_ctx_get(ctx);
+	nio_obj_init(&q->obj, NIO_MAGIC_VEVENTQ, ctx, q->obj.id);
 	q->type = type;
 	q->rec_len = type_rec_len(type);
 	q->viommu = nestio_viommu_ref(viommu);
 	dbg(ctx, "veventq %u (type %#x, depth %u) on viommu %u: fd %d",
-	    q->obj.id, type, depth, vo->id, q->fd);
+	    q->obj.id, type, depth, cmd.viommu_id, q->fd);
 	*out = q;
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_veventq *nestio_veventq_ref(struct nestio_veventq *q)
+static void veventq_release(void *obj)
 {
-	if (!veventq_ok(q))
-		return NULL;
-	q->obj.refcount++;
-	return q;
-}
+	struct nestio_veventq *q = obj;
 
-NESTIO_EXPORT struct nestio_veventq *nestio_veventq_unref(struct nestio_veventq *q)
-{
-	struct nestio_ctx *ctx;
-
-	if (!veventq_ok(q) || --q->obj.refcount > 0)
-		return NULL;
-	ctx = q->obj.ctx;
-	nio_dispatch_del(ctx, q->fd);
+	nio_dispatch_del(q->obj.ctx, q->fd);
 	/* the open file holds the object: close it first, then destroy */
 	close(q->fd);
-	nio_destroy_id(ctx, q->obj.id);
+	nio_destroy_id(q->obj.ctx, q->obj.id);
 	nestio_viommu_unref(q->viommu);
-	q->obj.magic = 0;
-	free(q);
-	nestio_ctx_unref(ctx);
-	return NULL;
 }
+
+/* nestio_veventq_ref(), nestio_veventq_unref() */
+NIO_DEFINE_REF_UNREF(veventq, NIO_MAGIC_VEVENTQ, veventq_release)
 
 NESTIO_EXPORT int nestio_veventq_get_fd(const struct nestio_veventq *q)
 {
@@ -342,7 +325,7 @@ static int veventq_drain(void *obj)
 			fn(q, &ev[i], data);
 		if (r > 0)
 			total += r;
-	} while (r == CHUNK && q->fn && q->obj.refcount > 1);
+	} while (r == CHUNK && q->fn && nio_obj_refcount(&q->obj) > 1);
 	nestio_veventq_unref(q);
 	return r < 0 ? r : total;
 }

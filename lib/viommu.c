@@ -48,10 +48,7 @@ NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
 		free(v);
 		return r;
 	}
-	v->obj.magic = NIO_MAGIC_VIOMMU;
-	v->obj.refcount = 1;
-	v->obj.ctx = nio_ctx_get(ctx);
-	v->obj.id = cmd.out_viommu_id;
+	nio_obj_init(&v->obj, NIO_MAGIC_VIOMMU, ctx, cmd.out_viommu_id);
 	v->type = type;
 	v->parent = nestio_hwpt_ref(parent);
 	dbg(ctx, "viommu %u (type %#x) on hwpt %u", v->obj.id, type, cmd.hwpt_id);
@@ -59,25 +56,16 @@ NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
 	return 0;
 }
 
-NESTIO_EXPORT struct nestio_viommu *nestio_viommu_ref(struct nestio_viommu *viommu)
+static void viommu_release(void *obj)
 {
-	if (!nio_viommu_ok(viommu))
-		return NULL;
-	viommu->obj.refcount++;
-	return viommu;
-}
+	struct nestio_viommu *viommu = obj;
 
-NESTIO_EXPORT struct nestio_viommu *nestio_viommu_unref(struct nestio_viommu *viommu)
-{
-	if (!nio_viommu_ok(viommu) || --viommu->obj.refcount > 0)
-		return NULL;
 	nio_destroy_id(viommu->obj.ctx, viommu->obj.id);
 	nestio_hwpt_unref(viommu->parent);
-	nestio_ctx_unref(viommu->obj.ctx);
-	viommu->obj.magic = 0;
-	free(viommu);
-	return NULL;
 }
+
+/* nestio_viommu_ref(), nestio_viommu_unref() */
+NIO_DEFINE_REF_UNREF(viommu, NIO_MAGIC_VIOMMU, viommu_release)
 
 NESTIO_EXPORT uint32_t nestio_viommu_get_id(const struct nestio_viommu *viommu)
 {
