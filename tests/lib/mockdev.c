@@ -228,3 +228,45 @@ void tu_mock_teardown(void)
 	tu_ctx = nestio_ctx_unref(tu_ctx);
 	munmap(tu_buf, TU_MOCK_BUF);
 }
+
+struct nestio_ioas *tu_ioas;
+struct nestio_device *tu_dev;
+uint64_t tu_page, tu_iova0;
+
+void tu_mock_mapped_setup(void)
+{
+	ck_assert_int_eq(nestio_ctx_new(&tu_ctx), 0);
+	tu_ifd = nestio_ctx_get_fd(tu_ctx);
+	tu_page = (uint64_t)sysconf(_SC_PAGESIZE);
+	ck_assert_int_eq(nestio_ioas_new(tu_ctx, &tu_ioas), 0);
+	ck_assert_int_eq(tu_mock_device(tu_ctx, nestio_ioas_get_id(tu_ioas), 0,
+					&tu_dev), 0);
+	tu_buf = mmap(NULL, TU_MOCK_NPAGES * tu_page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(tu_buf, MAP_FAILED);
+	memset(tu_buf, 1, TU_MOCK_NPAGES * tu_page);
+	tu_iova0 = MOCK_APERTURE_START;
+	/*
+	 * One page per map call: the mock's page table (generic_pt AMDV1)
+	 * maps physically contiguous, aligned runs with one larger leaf, and
+	 * dirty bits are kept per leaf, so a page marked dirty would read back
+	 * as its whole leaf whenever the allocator happened to hand out
+	 * contiguous pages. Single-page areas keep every leaf one page.
+	 */
+	for (unsigned int i = 0; i < TU_MOCK_NPAGES; i++) {
+		uint64_t iova = tu_iova0 + i * tu_page;
+
+		ck_assert_int_eq(nestio_ioas_map(tu_ioas, tu_buf + i * tu_page,
+						 tu_page, &iova,
+						 NESTIO_MAP_READ | NESTIO_MAP_WRITE |
+						 NESTIO_MAP_FIXED_IOVA), 0);
+	}
+}
+
+void tu_mock_mapped_teardown(void)
+{
+	tu_dev = nestio_device_unref(tu_dev);
+	tu_ioas = nestio_ioas_unref(tu_ioas);
+	tu_ctx = nestio_ctx_unref(tu_ctx);
+	munmap(tu_buf, TU_MOCK_NPAGES * tu_page);
+}

@@ -54,4 +54,15 @@ extern unsigned char *tu_buf;
 void tu_mock_setup(void);
 void tu_mock_teardown(void);
 
+/* The mapped tier-2 fixture: a fresh ctx (tu_ctx, its iommufd tu_ifd), an
+ * IOAS (tu_ioas) with a mock device on it (tu_dev), and TU_MOCK_NPAGES
+ * pages of tu_page bytes (tu_buf, filled with 1) mapped read-write at
+ * tu_iova0, one page per map call. */
+#define TU_MOCK_NPAGES 64
+extern struct nestio_ioas *tu_ioas;
+extern struct nestio_device *tu_dev;
+extern uint64_t tu_page, tu_iova0;
+void tu_mock_mapped_setup(void);
+void tu_mock_mapped_teardown(void);
+
 #endif
