@@ -5,10 +5,8 @@
  * while tracking is on); the library reads them back through
  * IOMMU_HWPT_GET_DIRTY_BITMAP. Fixture: tu_mock_mapped_setup (mockdev.h).
  */
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "kabi.h"
 #include "mock.h"

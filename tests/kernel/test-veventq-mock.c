@@ -6,9 +6,6 @@
  * vEVENTQ.
  */
 #include <fcntl.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "mock-eventq.h"

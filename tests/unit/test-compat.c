@@ -7,11 +7,8 @@
  * kernel's mock is in tests/kernel/test-device-mock.c.
  */
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fakekernel.h"
 #include "hwregs.h"

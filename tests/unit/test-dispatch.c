@@ -4,12 +4,8 @@
  * queue files of fake-eventq.h): each fd to its handler, and a handler
  * that drops the last reference.
  */
-#include <endian.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fake-eventq.h"
 

@@ -4,9 +4,7 @@
  * page-request groups read whole (the last-page flag closes a group),
  * buffered and partial groups, answers by cookie.
  */
-#include <endian.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -5,7 +5,6 @@
  * ioctl; who pins whom, and that the ctx goes last.
  */
 #include <limits.h>
-#include <string.h>
 
 #include "fakekernel.h"
 

@@ -7,7 +7,6 @@
  * what was pushed.
  */
 #include <endian.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,8 +6,6 @@
  * concurrent pushers. The coalescing rules are test-invq-rules.c.
  */
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "invq-rec.h"

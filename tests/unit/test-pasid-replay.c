@@ -5,8 +5,6 @@
  * on a vIOMMU, every unref order, and VFIO cdev devices, with the logging
  * devices of pasid-dev.h.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pasid-dev.h"

@@ -5,7 +5,6 @@
  * the logging devices of pasid-dev.h. Replay, iteration and lifetime are
  * test-pasid-replay.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,8 +8,6 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "fake-eventq.h"
