@@ -71,7 +71,6 @@ NESTIO_EXPORT int nestio_fault_new(struct nestio_ctx *ctx,
 		return r;
 	}
 	f->fd = (int)cmd.out_fault_fd;
-	f->obj.id = cmd.out_fault_id;
 	/* the kernel makes it close-on-exec; make sure, and never block */
 	fl = fcntl(f->fd, F_GETFD);
 	if (fl < 0 || (!(fl & FD_CLOEXEC) &&
@@ -84,12 +83,12 @@ NESTIO_EXPORT int nestio_fault_new(struct nestio_ctx *ctx,
 		r = nio_dispatch_add(ctx, f->fd, f, fault_drain);
 	if (r < 0) {
 		close(f->fd);
-		nio_destroy_id(ctx, f->obj.id);
+		nio_destroy_id(ctx, cmd.out_fault_id);
 		free(f->buf);
 		free(f);
 		return r;
 	}
-	nio_obj_init(&f->obj, NIO_MAGIC_FAULT, ctx, f->obj.id);
+	nio_obj_init(&f->obj, NIO_MAGIC_FAULT, ctx, cmd.out_fault_id);
 	dbg(ctx, "fault queue %u: fd %d", f->obj.id, f->fd);
 	*out = f;
 	return 0;

@@ -86,7 +86,6 @@ NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu,
 		return r;
 	}
 	q->fd = (int)cmd.out_veventq_fd;
-	q->obj.id = cmd.out_veventq_id;
 	/* the kernel makes it close-on-exec; make sure, and never block */
 	fl = fcntl(q->fd, F_GETFD);
 	if (fl < 0 || (!(fl & FD_CLOEXEC) &&
@@ -99,11 +98,11 @@ NESTIO_EXPORT int nestio_veventq_new(struct nestio_viommu *viommu,
 		r = nio_dispatch_add(ctx, q->fd, q, veventq_drain);
 	if (r < 0) {
 		close(q->fd);
-		nio_destroy_id(ctx, q->obj.id);
+		nio_destroy_id(ctx, cmd.out_veventq_id);
 		free(q);
 		return r;
 	}
-	nio_obj_init(&q->obj, NIO_MAGIC_VEVENTQ, ctx, q->obj.id);
+	nio_obj_init(&q->obj, NIO_MAGIC_VEVENTQ, ctx, cmd.out_veventq_id);
 	q->type = type;
 	q->rec_len = type_rec_len(type);
 	q->viommu = nestio_viommu_ref(viommu);
