@@ -32,19 +32,23 @@ struct nestio_device {
 	size_t natt;
 };
 
-/* what a slot is attached to: exactly one of ioas and hwpt is set */
-static void slot_set(struct attachment *slot, struct nestio_ioas *ioas,
-		     struct nestio_hwpt *hwpt)
+/* the slot is attached to t, which is ioas or hwpt (the other is NULL),
+ * and pins it */
+static void slot_set(struct attachment *slot, struct nio_obj *t,
+		     struct nestio_ioas *ioas, struct nestio_hwpt *hwpt)
 {
-	slot->ioas = nestio_ioas_ref(ioas);
-	slot->hwpt = nestio_hwpt_ref(hwpt);
+	nio_obj_ref(t);
+	slot->ioas = ioas;
+	slot->hwpt = hwpt;
 }
 
 /* drops the slot's pin on what it was attached to */
 static void slot_unpin(struct attachment *slot)
 {
-	nestio_ioas_unref(slot->ioas);
-	nestio_hwpt_unref(slot->hwpt);
+	if (slot->ioas)
+		nestio_ioas_unref(slot->ioas);
+	else
+		nestio_hwpt_unref(slot->hwpt);
 }
 
 /* ---- the VFIO cdev operations ---- */
@@ -342,7 +346,7 @@ enum attach_op { OP_ATTACH, OP_REPLACE };
 
 /* A first attachment of a slot: the device's attach operation, then the pin. */
 static int attach_new(struct nestio_device *dev, uint32_t pasid,
-		      uint32_t pt_id, struct nestio_ioas *ioas,
+		      struct nio_obj *t, struct nestio_ioas *ioas,
 		      struct nestio_hwpt *hwpt)
 {
 	struct attachment *tmp, *slot;
@@ -355,18 +359,18 @@ static int attach_new(struct nestio_device *dev, uint32_t pasid,
 	if (!tmp)
 		return -ENOMEM;
 	dev->att = tmp;
-	r = dev->ops.attach(dev, pasid, pt_id, dev->userdata);
+	r = dev->ops.attach(dev, pasid, nio_obj_id(t), dev->userdata);
 	if (r < 0)
 		return r;
 	slot = &dev->att[dev->natt++];
 	slot->pasid = pasid;
-	slot_set(slot, ioas, hwpt);
+	slot_set(slot, t, ioas, hwpt);
 	return 0;
 }
 
 /* The device's replace operation, then the new pin and the old one dropped. */
 static int replace(struct nestio_device *dev, struct attachment *slot,
-		   uint32_t pt_id, struct nestio_ioas *ioas,
+		   struct nio_obj *t, struct nestio_ioas *ioas,
 		   struct nestio_hwpt *hwpt)
 {
 	struct attachment old = *slot;
@@ -374,11 +378,11 @@ static int replace(struct nestio_device *dev, struct attachment *slot,
 
 	if (!dev->ops.replace)
 		return -EOPNOTSUPP;
-	r = dev->ops.replace(dev, slot->pasid, pt_id, dev->userdata);
+	r = dev->ops.replace(dev, slot->pasid, nio_obj_id(t), dev->userdata);
 	if (r < 0)
 		return r;
 	/* pin the new target before unpinning the old: they may be one */
-	slot_set(slot, ioas, hwpt);
+	slot_set(slot, t, ioas, hwpt);
 	slot_unpin(&old);
 	return 0;
 }
@@ -392,8 +396,8 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 			 struct nestio_ioas *ioas, struct nestio_hwpt *hwpt,
 			 enum attach_op op)
 {
-	const struct nio_obj *t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS)
-				       : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
+	struct nio_obj *t = ioas ? nio_obj_of(ioas, NIO_MAGIC_IOAS)
+				 : nio_obj_of(hwpt, NIO_MAGIC_HWPT);
 	struct attachment *slot;
 	int r;
 
@@ -402,9 +406,9 @@ static int attach_common(struct nestio_device *dev, uint32_t pasid,
 		return -EINVAL;
 	slot = find_slot(dev, pasid);
 	if (op == OP_ATTACH)
-		r = slot ? -EBUSY : attach_new(dev, pasid, nio_obj_id(t), ioas, hwpt);
+		r = slot ? -EBUSY : attach_new(dev, pasid, t, ioas, hwpt);
 	else
-		r = slot ? replace(dev, slot, nio_obj_id(t), ioas, hwpt) : -ENOENT;
+		r = slot ? replace(dev, slot, t, ioas, hwpt) : -ENOENT;
 	if (r == 0)
 		dbg(dev->obj.ctx, "dev_id %u pasid %d -> pt %u", dev->obj.id,
 		    pasid == NESTIO_NO_PASID ? -1 : (int)pasid, nio_obj_id(t));

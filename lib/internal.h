@@ -93,7 +93,10 @@ void *nio_obj_ref(struct nio_obj *o);
 /* drops a reference; the last runs release(o) and frees o. Always NULL. */
 void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj));
 /* the references held: >1 means someone besides the caller holds one */
-int nio_obj_refcount(const struct nio_obj *o);
+static inline int nio_obj_refcount(const struct nio_obj *o)
+{
+	return __atomic_load_n(&o->refcount, __ATOMIC_ACQUIRE);
+}
 
 /*
  * An object's public ref and unref, nestio_<name>_ref() and

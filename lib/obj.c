@@ -38,8 +38,3 @@ void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj))
 	nestio_ctx_unref(ctx);
 	return NULL;
 }
-
-int nio_obj_refcount(const struct nio_obj *o)
-{
-	return __atomic_load_n(&o->refcount, __ATOMIC_ACQUIRE);
-}
