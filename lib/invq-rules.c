@@ -3,7 +3,8 @@
  * The invalidation queue's rules, one table entry per type (lib/invq.h):
  * how entries are checked and converted, and what coalescing may do. The
  * invariant of every coalescer: the batch it leaves has exactly the effect
- * of the batch it was given (tests/test-invq.c checks it on random input).
+ * of the batch it was given (tests/unit/test-invq-rules.c checks it on
+ * random input).
  */
 #include <endian.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * an iommufd and attach it. Written from the kernel's uAPI documentation
  * (Documentation/userspace-api/iommufd.rst and the kernel-doc of the iommufd
  * and vfio uAPI); every name carries a kabi_/KABI_ prefix so that
- * tests/test-abi.c can include these next to the kernel's own headers and
+ * tests/hygiene/test-abi.c can include these next to the kernel's own headers and
  * compare every size, offset, flag and ioctl number.
  *
  * Private to lib/ (and the tests): nothing here is part of the public API.

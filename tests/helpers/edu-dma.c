@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../edu.h"
+#include "edu.h"
 
 static uint64_t num(const char *s)
 {

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Tier 1, hermetic: capability decoding from known register values.
+ */
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fakekernel.h"
+#include "hwregs.h"
+
+/* ================================================================= caps */
+
+#define PG(s) (1u << (s))
+
+static int decode(uint32_t type, const void *data, size_t len, uint64_t kcaps,
+		  uint8_t pasid, struct nestio_hw_caps *c)
+{
+	memset(c, 0xa5, sizeof(*c));
+	c->sz = sizeof(*c);
+	return nestio_hw_caps_decode(type, data, len, kcaps, pasid, c);
+}
+
+START_TEST(test_caps_vtd)
+{
+	struct kabi_hw_info_vtd v = { .cap_reg = QEMU_VTD_CAP, .ecap_reg = QEMU_VTD_ECAP };
+	struct nestio_hw_caps c;
+
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_INTEL_VTD);
+	ck_assert_uint_eq(c.raw_type, KABI_HW_INFO_TYPE_INTEL_VTD);
+	ck_assert_uint_eq(c.caps, 0);
+	ck_assert_uint_eq(c.stage1_formats, 0);
+	ck_assert_uint_eq(c.errata, 0);
+	ck_assert_uint_eq(c.max_pasid_log2, 0);
+	ck_assert_uint_eq(c.stage1_ia_bits, 48);
+	ck_assert_uint_eq(c.stage2_ia_bits, 48);
+	ck_assert_uint_eq(c.pgsize_bitmap, PG(12) | PG(21));
+	v.ecap_reg |= 1ull << 26;			/* ECAP.NEST */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 20, &c), 0);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING | NESTIO_CAP_PASID);
+	ck_assert_uint_eq(c.stage1_formats, NESTIO_STAGE1_VTD);
+	ck_assert_uint_eq(c.max_pasid_log2, 20);
+	v.cap_reg |= (1ull << 60) | (1ull << 56);	/* FL5LP, FL1GP */
+	v.flags = KABI_HW_INFO_VTD_ERRATA_772415_SPR17;
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.stage1_ia_bits, 57);
+	ck_assert_uint_eq(c.pgsize_bitmap, PG(12) | PG(21) | PG(30));
+	ck_assert_uint_eq(c.errata, NESTIO_ERRATA_772415_SPR17);
+	v.ecap_reg |= (1ull << 2) | (1ull << 29);	/* DT (ATS), PRS */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING | NESTIO_CAP_ATS | NESTIO_CAP_PRI);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v),
+				KABI_HW_CAP_PCI_ATS_NOT_SUPPORTED, 0, &c), 0);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING | NESTIO_CAP_PRI);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v) - 1, 0, 0, &c),
+			 -EINVAL);
+	ck_assert_uint_eq(c.type, 0xa5a5a5a5);		/* untouched */
+}
+END_TEST
+
+START_TEST(test_caps_smmuv3)
+{
+	struct kabi_hw_info_arm_smmuv3 s = { .idr = { SMMU_IDR0, 0, 0, 0, 0, SMMU_IDR5 } };
+	struct nestio_hw_caps c;
+
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_ARM_SMMUV3);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING);	/* no STALL, ATS, PRI */
+	ck_assert_uint_eq(c.stage1_formats, NESTIO_STAGE1_ARM_SMMUV3);
+	ck_assert_uint_eq(c.oa_bits, 44);
+	ck_assert_uint_eq(c.stage1_ia_bits, 48);
+	ck_assert_uint_eq(c.pgsize_bitmap, PG(12) | PG(21) | PG(30) | PG(14) |
+					   PG(25) | PG(16) | PG(29));
+	s.idr[5] = (1u << 4) | (1u << 10) | 5;	/* GRAN4K, VAX 52-bit, OAS 48 */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.pgsize_bitmap, PG(12) | PG(21) | PG(30));
+	ck_assert_uint_eq(c.stage1_ia_bits, 52);
+	ck_assert_uint_eq(c.oa_bits, 48);
+	/* STALL_MODEL 0b00, ATS, PRI; no S1P: no nesting */
+	s.idr[0] = (SMMU_IDR0 & ~(3u << 24) & ~2u) | (1u << 10) | (1u << 16);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_STALL | NESTIO_CAP_ATS | NESTIO_CAP_PRI);
+	ck_assert_uint_eq(c.stage1_formats, 0);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s) - 4, 0, 0, &c),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_caps_amd_and_kernel)
+{
+	struct kabi_hw_info_amd a = { .efr = (1ull << 4) | (1ull << 48) };
+	struct kabi_hw_info_tegra241_cmdqv t = { 0 };
+	uint8_t junk[8] = { 1, 2, 3 };
+	struct nestio_hw_caps c;
+
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_AMD);
+	ck_assert(c.caps & NESTIO_CAP_NESTING);
+	ck_assert_uint_eq(c.stage1_formats, NESTIO_STAGE1_AMD);
+	a.efr = 1ull << 4;		/* GTSup without GIoSup */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a),
+				KABI_HW_CAP_PCI_ATS_NOT_SUPPORTED, 0, &c), 0);
+	ck_assert_uint_eq(c.caps & (NESTIO_CAP_NESTING | NESTIO_CAP_ATS), 0);
+	ck_assert_uint_eq(c.stage1_formats, 0);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, 8, 0, 0, &c), -EINVAL);
+	/* the kernel's capability bits, no vendor data */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_NONE, NULL, 0,
+				KABI_HW_CAP_DIRTY_TRACKING | KABI_HW_CAP_PCI_PASID_EXEC |
+				KABI_HW_CAP_PCI_PASID_PRIV, 16, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_NONE);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_DIRTY_TRACKING | NESTIO_CAP_PASID_EXEC |
+				  NESTIO_CAP_PASID_PRIV | NESTIO_CAP_PASID);
+	ck_assert_uint_eq(c.max_pasid_log2, 16);
+	ck_assert_uint_eq(c.stage1_formats, 0);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_TEGRA241_CMDQV, &t, sizeof(t), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_TEGRA241_CMDQV);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_TEGRA241_CMDQV, &t, 4, 0, 0, &c), -EINVAL);
+	ck_assert_int_eq(decode(0x1234, junk, sizeof(junk), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_UNKNOWN);
+	ck_assert_uint_eq(c.raw_type, 0x1234);
+	ck_assert_uint_eq(c.caps, 0);
+}
+END_TEST
+
+START_TEST(test_caps_sized)
+{
+	struct kabi_hw_info_vtd v = { .cap_reg = QEMU_VTD_CAP, .ecap_reg = QEMU_VTD_ECAP };
+	const size_t cut = offsetof(struct nestio_hw_caps, pgsize_bitmap);
+	struct {
+		struct nestio_hw_caps c;
+		uint64_t tail;
+	} big = { { .sz = sizeof(big) }, 0 };
+	struct nestio_hw_caps c;
+	const uint8_t *p = (const uint8_t *)&c;
+
+	memset(&c, 0xa5, sizeof(c));
+	c.sz = sizeof(c);
+	ck_assert_int_eq(nestio_hw_caps_decode(0, NULL, 0, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(nestio_hw_caps_decode(1, NULL, sizeof(v), 0, 0, &c), -EINVAL);
+	ck_assert_uint_eq(c.type, 0xa5a5a5a5);
+	/* an older, shorter caller struct is filled only up to its sz */
+	c.sz = cut;
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v,
+					       sizeof(v), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.sz, cut);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_INTEL_VTD);
+	ck_assert_uint_eq(c.oa_bits, 48);
+	for (size_t i = cut; i < sizeof(c); i++)
+		ck_assert_msg(p[i] == 0xa5, "byte %zu written past sz", i);
+	c.sz = sizeof(size_t) - 1;	/* too small for its own size field */
+	ck_assert_int_eq(nestio_hw_caps_decode(0, NULL, 0, 0, 0, &c), -EINVAL);
+	/* a newer, longer one: a zero tail is fine, a non-zero one -E2BIG */
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v,
+					       sizeof(v), 0, 0, &big.c), 0);
+	ck_assert_uint_eq(big.c.type, NESTIO_IOMMU_INTEL_VTD);
+	big.tail = 1;
+	big.c.type = 0;
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v,
+					       sizeof(v), 0, 0, &big.c), -E2BIG);
+	ck_assert_uint_eq(big.c.type, 0);
+}
+END_TEST
+
+START_TEST(test_caps_none)
+{
+	struct nestio_hw_caps c = { .sz = sizeof(c) };
+
+	/* no vendor block at all: nothing to read, the kernel's bits still count */
+	ck_assert_int_eq(nestio_hw_caps_decode(0, NULL, 0, KABI_HW_CAP_DIRTY_TRACKING,
+					       0, &c), 0);
+	ck_assert_uint_eq(c.type, NESTIO_IOMMU_NONE);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_DIRTY_TRACKING);
+	ck_assert_uint_eq(c.stage1_formats, 0);
+	/* a vendor type with no data is malformed */
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_INTEL_VTD, NULL, 0,
+					       0, 0, &c), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_cap_name)
+{
+	static const struct { uint64_t bit; const char *name; } want[] = {
+		{ NESTIO_CAP_NESTING, "nesting" },
+		{ NESTIO_CAP_DIRTY_TRACKING, "dirty-tracking" },
+		{ NESTIO_CAP_PASID, "pasid" },
+		{ NESTIO_CAP_PASID_EXEC, "pasid-exec" },
+		{ NESTIO_CAP_PASID_PRIV, "pasid-priv" },
+		{ NESTIO_CAP_ATS, "ats" },
+		{ NESTIO_CAP_PRI, "pri" },
+		{ NESTIO_CAP_STALL, "stall" },
+	};
+	int named = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		ck_assert_str_eq(nestio_cap_name(want[i].bit), want[i].name);
+	/* exactly those bits have names: not 0, not two at once */
+	for (int b = 0; b < 64; b++)
+		named += nestio_cap_name(1ull << b) != NULL;
+	ck_assert_int_eq(named, (int)ARRAY_SIZE(want));
+	ck_assert_ptr_null(nestio_cap_name(0));
+	ck_assert_ptr_null(nestio_cap_name(NESTIO_CAP_NESTING | NESTIO_CAP_ATS));
+}
+END_TEST
+
+START_TEST(test_stage1_format_name)
+{
+	int named = 0;
+
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_VTD), "intel-vtd");
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_ARM_SMMUV3), "arm-smmuv3");
+	ck_assert_str_eq(nestio_stage1_format_name(NESTIO_STAGE1_AMD), "amd");
+	/* exactly those three: not 0, not two at once, not the RAW escape */
+	for (int b = 0; b < 32; b++)
+		named += nestio_stage1_format_name(1u << b) != NULL;
+	ck_assert_int_eq(named, 3);
+	ck_assert_ptr_null(nestio_stage1_format_name(0));
+	ck_assert_ptr_null(nestio_stage1_format_name(NESTIO_STAGE1_RAW));
+	ck_assert_ptr_null(nestio_stage1_format_name(NESTIO_STAGE1_VTD | NESTIO_STAGE1_AMD));
+}
+END_TEST
+
+START_TEST(test_caps_names)
+{
+	const char *seen[NESTIO_FEATURE_MAX] = { 0 };
+
+	for (int t = NESTIO_IOMMU_NONE; t <= NESTIO_IOMMU_UNKNOWN; t++)
+		ck_assert_ptr_nonnull(nestio_iommu_type_name((enum nestio_iommu_type)t));
+	ck_assert_str_eq(nestio_iommu_type_name(NESTIO_IOMMU_INTEL_VTD), "intel-vtd");
+	ck_assert_ptr_null(nestio_iommu_type_name((enum nestio_iommu_type)(NESTIO_IOMMU_UNKNOWN + 1)));
+	ck_assert_ptr_null(nestio_iommu_type_name((enum nestio_iommu_type)-1));
+	for (int f = 0; f < NESTIO_FEATURE_MAX; f++) {
+		seen[f] = nestio_feature_name((enum nestio_feature)f);
+		ck_assert_ptr_nonnull(seen[f]);
+		for (int g = 0; g < f; g++)
+			ck_assert_str_ne(seen[f], seen[g]);
+	}
+}
+END_TEST
+
+
+int main(void)
+{
+	Suite *s = suite_create("caps");
+	TCase *tc;
+
+	tc = fk_tcase(s, "caps", NULL, NULL);
+	tcase_add_test(tc, test_caps_vtd);
+	tcase_add_test(tc, test_caps_smmuv3);
+	tcase_add_test(tc, test_caps_amd_and_kernel);
+	tcase_add_test(tc, test_caps_sized);
+	tcase_add_test(tc, test_caps_none);
+	tcase_add_test(tc, test_caps_names);
+	tcase_add_test(tc, test_cap_name);
+	tcase_add_test(tc, test_stage1_format_name);
+	return tu_run(s);
+}
