@@ -525,6 +525,21 @@ static void cloexec_all(void)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* every {NAME} of an exec stands for an fd to hand over: a mock device has
+ * none (it is the kernel's test driver, not a cdev), so naming one is an
+ * error, not a "-1" in the program's arguments */
+static int check_fds(struct run *R)
+{
+	for (unsigned int k = 0; k < R->cmd->nrefs; k++) {
+		const struct script_ref *ref = &R->cmd->refs[k];
+
+		if (ref->field == SR_FD && obj_fd(R, ref->slot) < 0)
+			return step_fail(R, EBADF, "%s has no fd to hand over",
+					 slot_name(R, ref->slot));
+	}
+	return 0;
+}
+
 int do_exec(struct run *R)
 {
 	unsigned int n = R->cmd->nwords, nfds = 0;
@@ -535,6 +550,9 @@ int do_exec(struct run *R)
 
 	if (!argv)
 		return call_fail(R, -ENOMEM, NULL);
+	r = check_fds(R);
+	if (r < 0)
+		goto out;
 	for (unsigned int i = 0; i < n; i++) {
 		argv[i] = expand(R, i, fds, &nfds);
 		if (!argv[i]) {

@@ -49,6 +49,12 @@ grep -qE "^nestioctl: $s: line 4: attach: [A-Z][a-z]+( [a-z]+)*\$" "$err" ||
 nestioctl --json run "$s" >"$out" 2>"$err"
 grep -qE '^\{"line":4,"verb":"attach","error":"[A-Za-z ]+","errno":[0-9]+\}$' "$out" ||
 	fail "--json: no error object"
+# exec hands over fds: a mock device has none, so naming it is an error
+# (the program does not start with a "-1" for an fd)
+printf 'io = ioas\ndev = mock io\nexec echo {dev}\n' >"$s"
+nestioctl run "$s" >"$out" 2>"$err"; [ $? = 1 ] || fail "exec {mockdev}: not 1"
+errhas "line 3: exec: dev has no fd to hand over"
+grep -q -- '-1' "$out" && fail "exec {mockdev} started the program"
 # a step that must fail and does not
 printf 'b = mem 4K\n! fill b 0 4 1\n' >"$s"
 nestioctl run "$s" >"$out" 2>"$err"; [ $? = 1 ] || fail "'!' on a success: not 1"
