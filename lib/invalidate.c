@@ -145,11 +145,11 @@ static int inv_direct(const void *p, uint32_t magic, uint32_t flags,
 	r = nio_inv_target_init(&to, on, o->id, type, raw_type, entry_len);
 	if (r < 0 || !*n)
 		return r;
-	if (!to.t->to_kabi)
-		return nio_inv_submit(o->ctx, &to, entries, *n, NULL, n);
-	to.kbuf = malloc((size_t)*n * to.kabi_len);
-	if (!to.kbuf)
-		return -ENOMEM;
+	if (to.t->to_kabi) {
+		to.kbuf = malloc((size_t)*n * to.kabi_len);
+		if (!to.kbuf)
+			return -ENOMEM;
+	}
 	r = nio_inv_submit(o->ctx, &to, entries, *n, NULL, n);
 	free(to.kbuf);
 	return r;

@@ -107,12 +107,12 @@ int nio_inv_target_init(struct nio_inv_target *to, unsigned int on,
 /*
  * Sends num (> 0) entries at entries to the target in one
  * IOMMU_HWPT_INVALIDATE: each checked first if the target says so (the
- * first malformed one, k, is a failure at k: entries [0, k) are sent as if the kernel had refused
- * entry k), converted to the kernel's layout into to->kbuf if the type
- * says so, and the kernel's count
- * taken only as far as it can be trusted. 0 with *done = num, or -errno
- * with *done = how many are done, entry *done being the failed one. st
- * (NULL: none) counts the ioctls and the failures.
+ * first malformed one, k, is a failure at k: entries [0, k) are sent as if
+ * the kernel had refused entry k), converted to the kernel's layout into
+ * to->kbuf if the type says so, and the kernel's count taken only as far
+ * as it can be trusted. 0 with *done = num, or -errno with *done = how
+ * many are done, entry *done being the failed one. st (NULL: none) counts
+ * the ioctls and the failures.
  */
 int nio_inv_submit(struct nestio_ctx *ctx, const struct nio_inv_target *to,
 		   const void *entries, uint32_t num,
