@@ -154,6 +154,46 @@ START_TEST(test_args_ioas)
 }
 END_TEST
 
+/*
+ * A range that wraps past 2^64, as an IOVA, a VA or a file offset, is
+ * refused by map, map_file, copy and unmap alike, before any ioctl.
+ */
+START_TEST(test_args_ioas_wrap)
+{
+	const uint64_t top = UINT64_MAX - PAGE + 1;	/* the last page */
+	const unsigned int fixed = RW | NESTIO_MAP_FIXED_IOVA;
+	char *va = aligned_alloc(PAGE, PAGE);
+	uint64_t iova, huge = -(uint64_t)(uintptr_t)va;	/* va + huge == 2^64 */
+	int fd = open_null();
+
+	tu_ncalls = 0;
+	/* map: the IOVA of a fixed mapping, and the VA */
+	iova = top;
+	EXPECT_NOIO(nestio_ioas_map(ioas, va, 2 * PAGE, &iova, fixed), -EINVAL);
+	ck_assert_uint_eq(iova, top);
+	EXPECT_NOIO(nestio_ioas_map(ioas, va, huge + PAGE, &iova, RW), -EINVAL);
+	/* map_file: the IOVA of a fixed mapping, and the offset */
+	EXPECT_NOIO(nestio_ioas_map_file(ioas, fd, 0, 2 * PAGE, &iova, fixed), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_map_file(ioas, fd, top, 2 * PAGE, &iova, RW), -EINVAL);
+	/* copy: the fixed destination IOVA, and the source */
+	EXPECT_NOIO(nestio_ioas_copy(ioas, &iova, ioas, 0, 2 * PAGE, fixed), -EINVAL);
+	iova = 0;
+	EXPECT_NOIO(nestio_ioas_copy(ioas, &iova, ioas, top, 2 * PAGE, RW), -EINVAL);
+	/* unmap, as before */
+	EXPECT_NOIO(nestio_ioas_unmap(ioas, top, 2 * PAGE, NULL), -EINVAL);
+	ck_assert_int_eq(tu_ncalls, 0);
+	/* the last page itself is fine: up to 2^64 - 1, no wrap */
+	iova = top;
+	ck_assert_int_eq(nestio_ioas_map(ioas, va, PAGE, &iova, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_map_file(ioas, fd, top, PAGE, &iova, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_copy(ioas, &iova, ioas, top, PAGE, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_unmap(ioas, top, PAGE, NULL), 0);
+	ck_assert_int_eq(tu_ncalls, 4);
+	close(fd);
+	free(va);
+}
+END_TEST
+
 START_TEST(test_args_device)
 {
 	struct nestio_device *sentinel = (void *)&rec, *d = sentinel, *odev = NULL;
@@ -562,6 +602,7 @@ int main(void)
 	tc = fk_tcase(s, "args", setup_objs, teardown_objs);
 	tcase_add_test(tc, test_args_ctx);
 	tcase_add_test(tc, test_args_ioas);
+	tcase_add_test(tc, test_args_ioas_wrap);
 	tcase_add_test(tc, test_args_device);
 	tcase_add_test(tc, test_args_wrong_type);
 	tcase_add_test(tc, test_args_slots);
