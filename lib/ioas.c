@@ -229,10 +229,18 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	return 0;
 }
 
+/* More ranges than any IOAS has (each device and HWPT adds a few reserved
+ * regions): a count past this is refused, not allocated for. */
+#define IOVA_RANGES_MAX (1u << 16)
+
 /*
  * The kernel fills as many ranges as the buffer holds and answers EMSGSIZE
  * with the real count when it was too small; the set can change between two
- * calls (an attach narrows it), so ask again until it fits.
+ * calls (an attach narrows it), so ask again until it fits. The count it
+ * writes back is never believed past the room we gave it: more than that,
+ * even with a success, is "ask again with more room" (we never report more
+ * entries than the buffer holds), and a count over IOVA_RANGES_MAX is
+ * -EOVERFLOW rather than a buffer the size the kernel names.
  */
 NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 					      struct nestio_iova_range **ranges,
@@ -263,8 +271,19 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 		};
 		r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd,
 			      KABI_IOMMU_IOAS_IOVA_RANGES, &cmd);
-		if (r == -EMSGSIZE && cmd.num_iovas > cap) {
+		if ((r == 0 || r == -EMSGSIZE) && cmd.num_iovas > cap) {
+			if (cmd.num_iovas > IOVA_RANGES_MAX) {
+				err(ioas->obj.ctx, "ioas %u: the kernel counts %u "
+				    "IOVA ranges", ioas->obj.id, cmd.num_iovas);
+				r = -EOVERFLOW;
+				break;
+			}
+			if (r == 0)
+				info(ioas->obj.ctx, "ioas %u: %u IOVA ranges for "
+				     "room for %u: asking again", ioas->obj.id,
+				     cmd.num_iovas, cap);
 			cap = cmd.num_iovas;
+			r = -EMSGSIZE;
 			continue;
 		}
 		if (r < 0)
