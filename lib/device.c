@@ -221,6 +221,33 @@ static int cdev_from_sysfs(const char *dir, char *path, size_t len)
 	return r;
 }
 
+/*
+ * Opens the cdev at path, read-write, close-on-exec, never as a controlling
+ * terminal, and without waiting in open() (a tty would wait for carrier;
+ * the flag is cleared again). Only a character device is kept, as fstat()
+ * of the open file says, so nothing can be swapped in between the check
+ * and the open: anything else is -ENODEV. The fd, or -errno.
+ */
+static int open_cdev(const char *path)
+{
+	struct stat st;
+	int fd, fl, r = -ENODEV;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == EISDIR ? -ENODEV : -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISCHR(st.st_mode)) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) >= 0)
+			return fd;
+		r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
 NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 				     struct nestio_device **out)
 {
@@ -232,8 +259,17 @@ NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 		return -EINVAL;
 	/* a cdev: under /dev, or any character device (a node bind-mounted
 	 * into a container, say); other absolute paths are sysfs dirs */
-	if (!strncmp(name, "/dev/", 5) ||
-	    (name[0] == '/' && !stat(name, &st) && S_ISCHR(st.st_mode))) {
+	if (!strncmp(name, "/dev/", 5)) {
+		/* resolved ("..", symlinks), it must still be under /dev/ */
+		if (strlen(name) >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (!realpath(name, path))
+			return -errno;
+		if (strncmp(path, "/dev/", 5)) {
+			info(ctx, "%s is %s, not under /dev/", name, path);
+			return -EINVAL;
+		}
+	} else if (name[0] == '/' && !stat(name, &st) && S_ISCHR(st.st_mode)) {
 		if (strlen(name) >= sizeof(path))
 			return -ENAMETOOLONG;
 		strcpy(path, name);
@@ -255,9 +291,9 @@ NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 			return r;
 		}
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open_cdev(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	return device_bind_fd(ctx, fd, out);
 }
 

@@ -21,7 +21,15 @@
 
 #define REC_LEN sizeof(struct kabi_hwpt_pgfault)
 #define BUF_MIN 64u			/* records read at once, to start */
-#define BUF_MAX (1u << 16)		/* the largest group we take */
+#define BUF_MAX (1u << 16)		/* the largest group we return */
+/*
+ * The largest group we read at all. The kernel hands out whole groups only:
+ * a group we never read would make every later read fail. So a group over
+ * BUF_MAX is still read (the buffer grows for it, up to this), answered
+ * INVALID and dropped, and reported as -ENOBUFS once. The kernel holds more
+ * memory for the group than the 40 bytes a request takes here.
+ */
+#define READ_MAX (1u << 22)
 #define STACK_GROUP 16u
 
 struct nestio_fault {
@@ -185,6 +193,21 @@ static size_t head_group(const struct nestio_fault *f)
 	return 0;
 }
 
+/* A buffer grown past BUF_MAX for a group over the limit goes back to
+ * BUF_MAX once it holds no more than that. */
+static void shrink(struct nestio_fault *f)
+{
+	struct kabi_hwpt_pgfault *b;
+
+	if (f->capbuf <= BUF_MAX || f->nbuf > BUF_MAX)
+		return;
+	b = realloc(f->buf, BUF_MAX * REC_LEN);
+	if (b) {
+		f->buf = b;
+		f->capbuf = BUF_MAX;
+	}
+}
+
 /* Reads what the kernel has behind the buffer: >0 records added, 0 none,
  * -errno. Grows the buffer when the kernel's next group does not fit. */
 static int fill(struct nestio_fault *f)
@@ -212,10 +235,11 @@ static int fill(struct nestio_fault *f)
 		if (room && got != -EINVAL)
 			return (int)got;
 		/* the next group does not fit in what is left */
-		if (f->capbuf >= BUF_MAX) {
-			err(f->obj.ctx, "fault queue %u: a group of over %u pages",
-			    f->obj.id, BUF_MAX);
-			return -ENOBUFS;
+		if (f->capbuf >= READ_MAX) {
+			err(f->obj.ctx, "fault queue %u: a group of over %u pages: "
+			    "it cannot be read", f->obj.id, READ_MAX);
+			shrink(f);
+			return -EMSGSIZE;
 		}
 		{
 			size_t cap = 2 * f->capbuf;
@@ -229,8 +253,27 @@ static int fill(struct nestio_fault *f)
 	}
 }
 
+/* The head group of n records is over BUF_MAX: answer it INVALID (nobody
+ * else will; the device waits) and drop it. */
+static void drop_group(struct nestio_fault *f, size_t n)
+{
+	struct kabi_hwpt_page_response resp = {
+		.cookie = f->buf[0].cookie,
+		.code = KABI_PAGE_RESP_INVALID,
+	};
+	ssize_t r = nio_write(f->obj.ctx, f->fd, &resp, sizeof(resp));
+
+	err(f->obj.ctx, "fault queue %u: a group of %zu pages, over %u: "
+	    "answered INVALID%s", f->obj.id, n, BUF_MAX,
+	    r == (ssize_t)sizeof(resp) ? "" : " (the answer failed)");
+	f->nbuf -= n;
+	memmove(f->buf, f->buf + n, f->nbuf * REC_LEN);
+	shrink(f);
+}
+
 /* The size of the first complete group (read more if needed), 0 if there is
- * none yet, or -errno. */
+ * none yet, or -errno: -ENOBUFS once for a group over BUF_MAX, which is
+ * answered and dropped (the next call goes on with the groups behind it). */
 static ssize_t next_group(struct nestio_fault *f)
 {
 	size_t n;
@@ -240,6 +283,10 @@ static ssize_t next_group(struct nestio_fault *f)
 		r = fill(f);
 		if (r <= 0)
 			return r;
+	}
+	if (n > BUF_MAX) {
+		drop_group(f, n);
+		return -ENOBUFS;
 	}
 	return (ssize_t)n;
 }
@@ -284,6 +331,7 @@ static int take_group(struct nestio_fault *f, size_t n,
 	}
 	f->nbuf -= n;
 	memmove(f->buf, f->buf + n, f->nbuf * REC_LEN);
+	shrink(f);
 	return (int)n;
 }
 
@@ -346,7 +394,7 @@ static int fault_drain(void *obj)
 {
 	struct nestio_fault *f = obj;
 	struct nestio_page_request small[STACK_GROUP];
-	int total = 0;
+	int total = 0, dropped = 0;
 	ssize_t n = 0;
 
 	if (!f->fn)
@@ -354,12 +402,19 @@ static int fault_drain(void *obj)
 	nestio_fault_ref(f);	/* the handler may drop the caller's ref */
 	/* stop once the handler dropped the last user reference */
 	while (f->fn && nio_obj_refcount(&f->obj) > 1 &&
-	       (n = next_group(f)) > 0) {
+	       ((n = next_group(f)) > 0 || n == -ENOBUFS)) {
 		void (*fn)(struct nestio_fault *, const struct nestio_page_request *,
 			   unsigned int, void *) = f->fn;
 		struct nestio_page_request *req = small;
 		int r;
 
+		/* a group over the limit was answered and dropped: the groups
+		 * behind it may be in our buffer only, where poll does not see
+		 * them, so go on, and report it at the end */
+		if (n == -ENOBUFS) {
+			dropped = -ENOBUFS;
+			continue;
+		}
 		if ((size_t)n > STACK_GROUP) {
 			req = calloc((size_t)n, sizeof(*req));
 			if (!req) {
@@ -379,5 +434,7 @@ static int fault_drain(void *obj)
 		total++;
 	}
 	nestio_fault_unref(f);
-	return n < 0 ? (int)n : total;
+	if (n < 0)
+		return (int)n;
+	return dropped ? dropped : total;
 }

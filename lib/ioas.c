@@ -79,15 +79,28 @@ void nio_ioas_allow_ro(struct nestio_ioas *ioas)
 	ioas->ro_bans--;
 }
 
+/*
+ * One rule for every range the IOAS calls send (an IOVA, a VA, a file
+ * offset): non-empty, page-aligned at both ends, and not wrapping past
+ * 2^64 (its last byte, start + length - 1, fits). The kernel refuses such
+ * a range on unmap only; for map, map_file and copy we refuse it here,
+ * before any ioctl, so the answer does not depend on the kernel's checks.
+ */
+static bool range_ok(uint64_t start, uint64_t length)
+{
+	return length && nio_page_aligned(start) && nio_page_aligned(length) &&
+	       start + (length - 1) >= start;
+}
+
 static int map_flags_to_uapi(const struct nestio_ioas *ioas, unsigned int flags,
-			     const uint64_t *iova, uint32_t *out)
+			     const uint64_t *iova, uint64_t length, uint32_t *out)
 {
 	const unsigned int perms = NESTIO_MAP_READ | NESTIO_MAP_WRITE;
 
 	if (flags & ~(perms | NESTIO_MAP_FIXED_IOVA) || !(flags & perms) ||
 	    !iova)
 		return -EINVAL;
-	if ((flags & NESTIO_MAP_FIXED_IOVA) && !nio_page_aligned(*iova))
+	if ((flags & NESTIO_MAP_FIXED_IOVA) && !range_ok(*iova, length))
 		return -EINVAL;
 	if (ioas->ro_bans && !(flags & NESTIO_MAP_WRITE)) {
 		info(ioas->obj.ctx, "ioas %u: read-only mapping refused: a nest parent "
@@ -108,10 +121,9 @@ NESTIO_EXPORT int nestio_ioas_map(struct nestio_ioas *ioas, void *va,
 	struct kabi_ioas_map cmd = { .size = sizeof(cmd) };
 	int r;
 
-	if (!nio_ioas_ok(ioas) || !va || !length ||
-	    !nio_page_aligned((uintptr_t)va) || !nio_page_aligned(length))
+	if (!nio_ioas_ok(ioas) || !va || !range_ok((uintptr_t)va, length))
 		return -EINVAL;
-	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
+	r = map_flags_to_uapi(ioas, flags, iova, length, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.ioas_id = ioas->obj.id;
@@ -133,10 +145,9 @@ NESTIO_EXPORT int nestio_ioas_map_file(struct nestio_ioas *ioas, int fd,
 	struct kabi_ioas_map_file cmd = { .size = sizeof(cmd) };
 	int r;
 
-	if (!nio_ioas_ok(ioas) || fd < 0 || !length ||
-	    !nio_page_aligned(offset) || !nio_page_aligned(length))
+	if (!nio_ioas_ok(ioas) || fd < 0 || !range_ok(offset, length))
 		return -EINVAL;
-	r = map_flags_to_uapi(ioas, flags, iova, &cmd.flags);
+	r = map_flags_to_uapi(ioas, flags, iova, length, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.ioas_id = ioas->obj.id;
@@ -173,8 +184,7 @@ static int unmap(struct nestio_ioas *ioas, uint64_t iova, uint64_t length,
 NESTIO_EXPORT int nestio_ioas_unmap(struct nestio_ioas *ioas, uint64_t iova,
 				    uint64_t length, uint64_t *unmapped)
 {
-	if (!nio_ioas_ok(ioas) || !length || !nio_page_aligned(iova) ||
-	    !nio_page_aligned(length) || iova + length - 1 < iova)
+	if (!nio_ioas_ok(ioas) || !range_ok(iova, length))
 		return -EINVAL;
 	return unmap(ioas, iova, length, unmapped);
 }
@@ -201,9 +211,9 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	int r;
 
 	if (!nio_ioas_ok(dst) || !nio_ioas_ok(src) || dst->obj.ctx != src->obj.ctx ||
-	    !length || !nio_page_aligned(length) || !nio_page_aligned(src_iova))
+	    !range_ok(src_iova, length))
 		return -EINVAL;
-	r = map_flags_to_uapi(dst, flags, dst_iova, &cmd.flags);
+	r = map_flags_to_uapi(dst, flags, dst_iova, length, &cmd.flags);
 	if (r < 0)
 		return r;
 	cmd.dst_ioas_id = dst->obj.id;
@@ -219,10 +229,18 @@ NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 	return 0;
 }
 
+/* More ranges than any IOAS has (each device and HWPT adds a few reserved
+ * regions): a count past this is refused, not allocated for. */
+#define IOVA_RANGES_MAX (1u << 16)
+
 /*
  * The kernel fills as many ranges as the buffer holds and answers EMSGSIZE
  * with the real count when it was too small; the set can change between two
- * calls (an attach narrows it), so ask again until it fits.
+ * calls (an attach narrows it), so ask again until it fits. The count it
+ * writes back is never believed past the room we gave it: more than that,
+ * even with a success, is "ask again with more room" (we never report more
+ * entries than the buffer holds), and a count over IOVA_RANGES_MAX is
+ * -EOVERFLOW rather than a buffer the size the kernel names.
  */
 NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 					      struct nestio_iova_range **ranges,
@@ -253,8 +271,19 @@ NESTIO_EXPORT int nestio_ioas_get_iova_ranges(struct nestio_ioas *ioas,
 		};
 		r = nio_ioctl(ioas->obj.ctx, ioas->obj.ctx->fd,
 			      KABI_IOMMU_IOAS_IOVA_RANGES, &cmd);
-		if (r == -EMSGSIZE && cmd.num_iovas > cap) {
+		if ((r == 0 || r == -EMSGSIZE) && cmd.num_iovas > cap) {
+			if (cmd.num_iovas > IOVA_RANGES_MAX) {
+				err(ioas->obj.ctx, "ioas %u: the kernel counts %u "
+				    "IOVA ranges", ioas->obj.id, cmd.num_iovas);
+				r = -EOVERFLOW;
+				break;
+			}
+			if (r == 0)
+				info(ioas->obj.ctx, "ioas %u: %u IOVA ranges for "
+				     "room for %u: asking again", ioas->obj.id,
+				     cmd.num_iovas, cap);
 			cap = cmd.num_iovas;
+			r = -EMSGSIZE;
 			continue;
 		}
 		if (r < 0)

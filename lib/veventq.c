@@ -35,6 +35,7 @@ struct nestio_veventq {
 	uint32_t expected;	/* the next sequence we expect */
 	uint32_t pending_lost;	/* lost since the last event returned */
 	uint64_t lost;		/* lost in all */
+	int err;		/* for the next read: an error met after events */
 	struct nestio_viommu *viommu;	/* pinned */
 	void (*fn)(struct nestio_veventq *q, const struct nestio_vevent *ev,
 		   void *data);
@@ -155,22 +156,29 @@ static void count_lost(struct nestio_veventq *q, uint32_t n)
 
 /*
  * Parses len bytes of events into ev (room for at most max), accounting
- * every sequence: the number of events filled, or -EIO if the bytes are no
- * whole events of q->rec_len (a record length the library got wrong).
+ * every sequence: the number of events filled. Bytes that are no whole
+ * event of q->rec_len (a record length the library got wrong, a kernel it
+ * does not know) end the parse with *bad set: the events before them are
+ * filled and accounted, the bad one is not (its number shows as a gap in
+ * the next event's, so it is counted lost).
  */
-static int parse(struct nestio_veventq *q, const uint8_t *buf, size_t len,
-		 struct nestio_vevent *ev, unsigned int max)
+static unsigned int parse(struct nestio_veventq *q, const uint8_t *buf,
+			  size_t len, struct nestio_vevent *ev, unsigned int max,
+			  bool *bad)
 {
 	unsigned int n = 0;
 	size_t off = 0;
 
+	*bad = false;
 	while (off < len) {
 		struct kabi_vevent_header h;
 		struct nestio_vevent *e;
 		uint32_t s;
 
-		if (len - off < HDR_LEN)
-			return -EIO;
+		if (len - off < HDR_LEN) {
+			*bad = true;
+			break;
+		}
 		memcpy(&h, buf + off, HDR_LEN);
 		off += HDR_LEN;
 		s = h.sequence & SEQ_MASK;
@@ -180,8 +188,10 @@ static int parse(struct nestio_veventq *q, const uint8_t *buf, size_t len,
 			q->expected = (s + 1) & SEQ_MASK;
 			continue;
 		}
-		if (len - off < q->rec_len || n == max)
-			return -EIO;
+		if (len - off < q->rec_len || n == max) {
+			*bad = true;
+			break;
+		}
 		count_lost(q, seq_gap(s, q->expected));
 		q->expected = (s + 1) & SEQ_MASK;
 		e = &ev[n++];
@@ -193,7 +203,7 @@ static int parse(struct nestio_veventq *q, const uint8_t *buf, size_t len,
 		off += q->rec_len;
 		q->pending_lost = 0;
 	}
-	return (int)n;
+	return n;
 }
 
 /*
@@ -212,6 +222,7 @@ static int learn_rec_len(struct nestio_veventq *q, struct nestio_vevent *ev)
 	uint8_t buf[HDR_LEN + REC_MAX];
 	uint32_t room = 8;
 	ssize_t got;
+	bool bad;
 
 	while (room <= REC_MAX) {
 		got = nio_read(ctx, q->fd, buf, HDR_LEN + room);
@@ -229,7 +240,7 @@ static int learn_rec_len(struct nestio_veventq *q, struct nestio_vevent *ev)
 		    KABI_VEVENTQ_FLAG_LOST_EVENTS) {
 			if (got != HDR_LEN)
 				return -EIO;
-			parse(q, buf, HDR_LEN, ev, 0);
+			parse(q, buf, HDR_LEN, ev, 0, &bad);
 			continue;
 		}
 		if ((size_t)got == HDR_LEN)
@@ -237,7 +248,8 @@ static int learn_rec_len(struct nestio_veventq *q, struct nestio_vevent *ev)
 		q->rec_len = (uint32_t)got - HDR_LEN;
 		dbg(ctx, "veventq %u: records of type %#x are %u bytes",
 		    q->obj.id, q->type, q->rec_len);
-		return parse(q, buf, (size_t)got, ev, 1) == 1 ? 1 : -EIO;
+		return parse(q, buf, (size_t)got, ev, 1, &bad) == 1 && !bad ? 1
+									     : -EIO;
 	}
 	err(ctx, "veventq %u: a record of type %#x is over %u bytes",
 	    q->obj.id, q->type, REC_MAX);
@@ -250,9 +262,17 @@ NESTIO_EXPORT int nestio_veventq_read(struct nestio_veventq *q,
 {
 	uint8_t buf[CHUNK * (HDR_LEN + REC_MAX)];
 	unsigned int n = 0;
+	bool bad;
 
 	if (!veventq_ok(q) || !ev || max == 0 || max > INT32_MAX)
 		return -EINVAL;
+	/* an error met after events that were returned: its turn now */
+	if (q->err) {
+		int r = q->err;
+
+		q->err = 0;
+		return r;
+	}
 	if (!q->rec_len) {
 		int r = learn_rec_len(q, ev);
 
@@ -264,7 +284,6 @@ NESTIO_EXPORT int nestio_veventq_read(struct nestio_veventq *q,
 		unsigned int want = max - n < CHUNK ? max - n : CHUNK;
 		size_t len = want * (HDR_LEN + q->rec_len);
 		ssize_t got = nio_read(q->obj.ctx, q->fd, buf, len);
-		int r;
 
 		if (got == -EAGAIN || got == 0)
 			break;
@@ -273,16 +292,23 @@ NESTIO_EXPORT int nestio_veventq_read(struct nestio_veventq *q,
 			 * this library does not know) */
 			if (got == -EINVAL)
 				got = -EIO;
-			return n ? (int)n : (int)got;
+			if (!n)
+				return (int)got;
+			q->err = (int)got;
+			break;
 		}
-		/* at most want events fit in len bytes */
-		r = parse(q, buf, (size_t)got, ev + n, want);
-		if (r < 0) {
+		/* at most want events fit in len bytes; the ones parsed before
+		 * a bad one are returned (the sequence has moved past them),
+		 * the error comes with the next call */
+		n += parse(q, buf, (size_t)got, ev + n, want, &bad);
+		if (bad) {
 			err(q->obj.ctx, "veventq %u: %zd bytes are no whole events",
 			    q->obj.id, got);
-			return n ? (int)n : r;
+			if (!n)
+				return -EIO;
+			q->err = -EIO;
+			break;
 		}
-		n += (unsigned int)r;
 		/* room for one more event was left: the queue is empty */
 		if ((size_t)got + HDR_LEN + q->rec_len <= len)
 			break;
@@ -324,7 +350,9 @@ static int veventq_drain(void *obj)
 			fn(q, &ev[i], data);
 		if (r > 0)
 			total += r;
-	} while (r == CHUNK && q->fn && nio_obj_refcount(&q->obj) > 1);
+		/* after a short read that met an error, one more: the error */
+	} while ((r == CHUNK || (r > 0 && q->err)) && q->fn &&
+		 nio_obj_refcount(&q->obj) > 1);
 	nestio_veventq_unref(q);
 	return r < 0 ? r : total;
 }

@@ -4,6 +4,7 @@
  * documented -errno and no ioctl), close-on-exec and fd hygiene, and the
  * ioctl chokepoint (EINTR retried, errno passed through).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -149,6 +150,46 @@ START_TEST(test_args_ioas)
 	ck_assert_uint_eq(val, 42);
 	foreign = nestio_ioas_unref(foreign);
 	other = nestio_ctx_unref(other);
+	close(fd);
+	free(va);
+}
+END_TEST
+
+/*
+ * A range that wraps past 2^64, as an IOVA, a VA or a file offset, is
+ * refused by map, map_file, copy and unmap alike, before any ioctl.
+ */
+START_TEST(test_args_ioas_wrap)
+{
+	const uint64_t top = UINT64_MAX - PAGE + 1;	/* the last page */
+	const unsigned int fixed = RW | NESTIO_MAP_FIXED_IOVA;
+	char *va = aligned_alloc(PAGE, PAGE);
+	uint64_t iova, huge = -(uint64_t)(uintptr_t)va;	/* va + huge == 2^64 */
+	int fd = open_null();
+
+	tu_ncalls = 0;
+	/* map: the IOVA of a fixed mapping, and the VA */
+	iova = top;
+	EXPECT_NOIO(nestio_ioas_map(ioas, va, 2 * PAGE, &iova, fixed), -EINVAL);
+	ck_assert_uint_eq(iova, top);
+	EXPECT_NOIO(nestio_ioas_map(ioas, va, huge + PAGE, &iova, RW), -EINVAL);
+	/* map_file: the IOVA of a fixed mapping, and the offset */
+	EXPECT_NOIO(nestio_ioas_map_file(ioas, fd, 0, 2 * PAGE, &iova, fixed), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_map_file(ioas, fd, top, 2 * PAGE, &iova, RW), -EINVAL);
+	/* copy: the fixed destination IOVA, and the source */
+	EXPECT_NOIO(nestio_ioas_copy(ioas, &iova, ioas, 0, 2 * PAGE, fixed), -EINVAL);
+	iova = 0;
+	EXPECT_NOIO(nestio_ioas_copy(ioas, &iova, ioas, top, 2 * PAGE, RW), -EINVAL);
+	/* unmap, as before */
+	EXPECT_NOIO(nestio_ioas_unmap(ioas, top, 2 * PAGE, NULL), -EINVAL);
+	ck_assert_int_eq(tu_ncalls, 0);
+	/* the last page itself is fine: up to 2^64 - 1, no wrap */
+	iova = top;
+	ck_assert_int_eq(nestio_ioas_map(ioas, va, PAGE, &iova, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_map_file(ioas, fd, top, PAGE, &iova, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_copy(ioas, &iova, ioas, top, PAGE, fixed), 0);
+	ck_assert_int_eq(nestio_ioas_unmap(ioas, top, PAGE, NULL), 0);
+	ck_assert_int_eq(tu_ncalls, 4);
 	close(fd);
 	free(va);
 }
@@ -433,6 +474,81 @@ START_TEST(test_fd_device_dup_cloexec)
 }
 END_TEST
 
+/* A path under /dev/ that is not a character device: a file made in
+ * /dev/shm if it is there and writable, else a directory of /dev; NULL if
+ * neither (name gets the path; *made: a file to unlink). */
+static const char *dev_non_chr(char *name, size_t len, bool *made)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	snprintf(name, len, "/dev/shm/nestio-test-XXXXXX");
+	fd = mkstemp(name);
+	*made = fd >= 0;
+	if (fd >= 0) {
+		close(fd);
+		return name;
+	}
+	d = opendir("/dev");
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, len, "/dev/%s", de->d_name);
+		if (!lstat(name, &st) && S_ISDIR(st.st_mode)) {
+			closedir(d);
+			return name;
+		}
+	}
+	if (d)
+		closedir(d);
+	return NULL;
+}
+
+/*
+ * nestio_device_open() of a /dev/ path opens only what resolves under
+ * /dev/, and only a character device: a path that climbs out with ".."
+ * is -EINVAL, a non-device -ENODEV; neither is
+ * bound (no ioctl) and no fd is left open.
+ */
+START_TEST(test_fd_device_open_dev_only)
+{
+	struct nestio_device *sentinel = (void *)&rec, *d = sentinel;
+	int n0 = tu_count_open_fds();
+	char name[PATH_MAX], cwd[PATH_MAX - 32];
+	const char *other;
+	bool made;
+
+	/* (paths that exist: it resolves them, in the VM guests too) */
+	if (!access("/etc/passwd", F_OK))
+		EXPECT_NOIO(nestio_device_open(ctx, "/dev/../etc/passwd", &d),
+			    -EINVAL);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_lt(snprintf(name, sizeof(name), "/dev/./../dev/..%s", cwd),
+			 (int)sizeof(name));
+	EXPECT_NOIO(nestio_device_open(ctx, name, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open(ctx, "/dev/..", &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open(ctx, "/dev/nestio-no-such-node", &d), -ENOENT);
+	ck_assert_ptr_eq(d, sentinel);
+	ck_assert_int_eq(tu_count_open_fds(), n0);
+	other = dev_non_chr(name, sizeof(name), &made);
+	if (other) {
+		EXPECT_NOIO(nestio_device_open(ctx, other, &d), -ENODEV);
+		ck_assert_ptr_eq(d, sentinel);
+		ck_assert_int_eq(tu_count_open_fds(), n0);
+		if (made)
+			unlink(name);
+	}
+	/* a character device under /dev, reached through "..", is taken */
+	ck_assert_int_eq(nestio_device_open(ctx, "/dev/../dev/null", &d), 0);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert(tu_fd_is_cloexec(nestio_device_get_fd(d)));
+	d = nestio_device_unref(d);
+	ck_assert_int_eq(tu_count_open_fds(), n0);
+}
+END_TEST
+
 START_TEST(test_fd_ctx_new)
 {
 	struct nestio_ctx *c = (void *)&rec;
@@ -562,6 +678,7 @@ int main(void)
 	tc = fk_tcase(s, "args", setup_objs, teardown_objs);
 	tcase_add_test(tc, test_args_ctx);
 	tcase_add_test(tc, test_args_ioas);
+	tcase_add_test(tc, test_args_ioas_wrap);
 	tcase_add_test(tc, test_args_device);
 	tcase_add_test(tc, test_args_wrong_type);
 	tcase_add_test(tc, test_args_slots);
@@ -569,6 +686,7 @@ int main(void)
 	tc = fk_tcase(s, "fds", setup_seam, teardown_seam);
 	tcase_add_test(tc, test_fd_ctx_dup_cloexec);
 	tcase_add_test(tc, test_fd_device_dup_cloexec);
+	tcase_add_test(tc, test_fd_device_open_dev_only);
 	tcase_add_test(tc, test_fd_ctx_new);
 	tc = fk_tcase(s, "chokepoint", setup_objs, teardown_objs);
 	tcase_add_test(tc, test_chokepoint_eintr);

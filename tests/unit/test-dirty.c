@@ -6,6 +6,7 @@
  * kernel writes it. HW queues are test-hwqueue.c.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fakekernel.h"
@@ -160,6 +161,86 @@ START_TEST(test_get_dirty_bitmap)
 }
 END_TEST
 
+/* absolute page numbers (iova / 4096) the chunked fake kernel reports
+ * dirty; the last one is just past the range read */
+#define PIECE (1ull << 19)		/* pages per ioctl: 64 KiB of bitmap */
+static const uint64_t abs_dirty[] = {
+	7, 70, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 5, 3 * PIECE + 106,
+	3 * PIECE + 107,
+};
+
+/* answers each read with the pages of abs_dirty its range holds */
+static int chunk_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_hwpt_get_dirty_bitmap *c = arg;
+	int r = fake_kernel(fd, request, arg);
+	uint64_t *bm;
+
+	if (r < 0 || request != KABI_IOMMU_HWPT_GET_DIRTY_BITMAP)
+		return r;
+	bm = (uint64_t *)(uintptr_t)c->data;
+	bitmap_calls++;
+	for (size_t i = 0; i < ARRAY_SIZE(abs_dirty); i++) {
+		uint64_t a = abs_dirty[i] * 4096;
+
+		if (a >= c->iova && a - c->iova < c->length) {
+			uint64_t n = (a - c->iova) / c->page_size;
+
+			bm[n / 64] |= 1ull << (n % 64);
+		}
+	}
+	return 0;
+}
+
+/*
+ * A range of over 1.5 million pages is read in bounded pieces of at most
+ * 2^19 pages (64 KiB of bitmap), split at IOVAs that are multiples of
+ * 2^19 pages (so no IOMMU leaf up to that size straddles two reads), and
+ * the pieces' bits land at their place in the caller's bitmap.
+ */
+START_TEST(test_get_dirty_bitmap_huge)
+{
+	const uint64_t first = 7, pages = 3 * PIECE + 100, iova = first * 4096;
+	const size_t words = (pages + 63) / 64;
+	uint64_t *bm = malloc((words + 1) * sizeof(*bm)), next = iova, set = 0;
+
+	ck_assert_ptr_nonnull(bm);
+	memset(bm, 0xa5, (words + 1) * sizeof(*bm));
+	tu_seam_answer = chunk_answer;
+	ck_assert_int_eq(nestio_hwpt_get_dirty_bitmap(dirty_hwpt, iova, pages * 4096,
+						      4096, bm, 0), 0);
+	/* [7, 2^19), [2^19, 2^20), [2^20, 3 * 2^19), [3 * 2^19, end) */
+	ck_assert_int_eq(tu_ncalls, 4);
+	ck_assert_int_eq(bitmap_calls, 4);
+	for (int i = 0; i < tu_ncalls; i++) {
+		struct kabi_hwpt_get_dirty_bitmap c;
+
+		memcpy(&c, tu_calls[i].arg, sizeof(c));
+		expect_bitmap_call(i, 0, next, c.length, 4096, bm);
+		ck_assert_uint_le(c.length / 4096, PIECE);
+		ck_assert_uint_eq((c.iova + c.length) / 4096 % PIECE,
+				  i == tu_ncalls - 1 ? (first + pages) % PIECE : 0);
+		next += c.length;
+	}
+	ck_assert_uint_eq(next, iova + pages * 4096);
+	/* exactly the dirty pages inside the range, at their index */
+	for (size_t i = 0; i < ARRAY_SIZE(abs_dirty); i++) {
+		uint64_t n = abs_dirty[i] - first;
+
+		if (n >= pages)
+			continue;
+		ck_assert_msg(bm[n / 64] & 1ull << (n % 64), "page %llu not dirty",
+			      (unsigned long long)abs_dirty[i]);
+		set++;
+	}
+	for (size_t w = 0; w < words; w++)
+		set -= (uint64_t)__builtin_popcountll(bm[w]);
+	ck_assert_uint_eq(set, 0);
+	ck_assert_uint_eq(bm[words], 0xa5a5a5a5a5a5a5a5ull);
+	free(bm);
+}
+END_TEST
+
 START_TEST(test_dirty_einval)
 {
 	struct nestio_hwpt *plain = new_hwpt(dev, ioas, 0);
@@ -230,6 +311,7 @@ int main(void)
 
 	tcase_add_test(tc, test_set_dirty_tracking);
 	tcase_add_test(tc, test_get_dirty_bitmap);
+	tcase_add_test(tc, test_get_dirty_bitmap_huge);
 	tcase_add_test(tc, test_dirty_einval);
 	return tu_run(s);
 }

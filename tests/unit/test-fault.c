@@ -257,6 +257,135 @@ START_TEST(test_fault_partial_groups)
 }
 END_TEST
 
+/*
+ * A group over the library's limit (65536 requests) would wedge the queue:
+ * the kernel hands out whole groups only, so every later read would fail.
+ * The library reads it anyway, answers it INVALID, reports -ENOBUFS once,
+ * and the groups behind it come next. The kernel here: one group of
+ * GIANT requests (cookie 500), then one of two (cookie 501).
+ */
+#define GIANT 70000u
+static bool giant_left, small_left;
+static int giant_reads, giant_answers;
+static struct kabi_hwpt_page_response giant_resp;
+static ssize_t (*fake_rd)(int, void *, size_t);
+static ssize_t (*fake_wr)(int, const void *, size_t);
+
+static void put_rec(uint8_t *buf, size_t i, uint32_t cookie, bool last)
+{
+	struct kabi_hwpt_pgfault r = pf(cookie, 0x1000 * (uint64_t)i, last);
+
+	r.cookie = cookie;
+	memcpy(buf + i * REC, &r, REC);
+}
+
+static ssize_t giant_read(int fd, void *buf, size_t count)
+{
+	size_t done = 0;
+
+	if (fd != ff_fd)
+		return fake_rd(fd, buf, count);
+	giant_reads++;
+	if (giant_left) {
+		if (count < GIANT * REC) {
+			errno = EINVAL;
+			return -1;
+		}
+		for (size_t i = 0; i < GIANT; i++)
+			put_rec(buf, i, 500, i == GIANT - 1);
+		done = GIANT * REC;
+		giant_left = false;
+	}
+	if (small_left && count - done >= 2 * REC) {
+		put_rec((uint8_t *)buf + done, 0, 501, false);
+		put_rec((uint8_t *)buf + done, 1, 501, true);
+		done += 2 * REC;
+		small_left = false;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t giant_write(int fd, const void *buf, size_t len)
+{
+	if (fd != ff_fd)
+		return fake_wr(fd, buf, len);
+	ck_assert_uint_eq(len, sizeof(giant_resp));
+	memcpy(&giant_resp, buf, len);
+	giant_answers++;
+	return (ssize_t)len;
+}
+
+static ssize_t always_einval(int fd, void *buf, size_t count)
+{
+	if (fd != ff_fd)
+		return fake_rd(fd, buf, count);
+	giant_reads++;
+	errno = EINVAL;
+	return -1;
+}
+
+static int giant_groups;
+static unsigned int giant_n;
+
+static void on_giant(struct nestio_fault *f, const struct nestio_page_request *g,
+		     unsigned int n, void *data)
+{
+	(void)f; (void)g; (void)data;
+	giant_groups++;
+	giant_n = n;
+}
+
+START_TEST(test_fault_group_over_limit)
+{
+	struct nestio_fault *f = new_f();
+	struct nestio_page_request req[4];
+
+	fake_rd = tu_read_hook;
+	fake_wr = tu_write_hook;
+	tu_read_hook = giant_read;
+	tu_write_hook = giant_write;
+	giant_left = small_left = true;
+	giant_answers = 0;
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 4), -ENOBUFS);
+	ck_assert(!giant_left);
+	ck_assert_int_eq(giant_answers, 1);
+	ck_assert_uint_eq(giant_resp.cookie, 500);
+	ck_assert_uint_eq(giant_resp.code, KABI_PAGE_RESP_INVALID);
+	/* the group behind it (read with it, or next): not lost */
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 4), 2);
+	ck_assert_uint_eq(req[0].grpid, 501);
+	ck_assert(req[1].flags & NESTIO_PRQ_LAST_PAGE);
+	ck_assert_int_eq(nestio_fault_respond(f, req[0].cookie,
+					      NESTIO_PAGE_RESP_SUCCESS), 0);
+	ck_assert_int_eq(giant_answers, 2);
+	ck_assert_uint_eq(giant_resp.cookie, 501);
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 4), 0);
+
+	/* dispatch: the other group is handled, then -ENOBUFS; then quiet */
+	ck_assert_int_eq(nestio_fault_set_handler(f, on_giant, NULL), 0);
+	giant_left = small_left = true;
+	giant_groups = 0;
+	ck_assert_int_eq(nestio_ctx_dispatch(ctx, nestio_fault_get_fd(f)), -ENOBUFS);
+	ck_assert_int_eq(giant_groups, 1);
+	ck_assert_uint_eq(giant_n, 2);
+	ck_assert_int_eq(giant_answers, 3);
+	ck_assert_int_eq(nestio_ctx_dispatch(ctx, nestio_fault_get_fd(f)), 0);
+
+	/* a group too big to read at all: -EMSGSIZE, every time, and the
+	 * dispatch does not spin on it */
+	tu_read_hook = always_einval;
+	giant_reads = 0;
+	ck_assert_int_eq(nestio_fault_read_group(f, req, 4), -EMSGSIZE);
+	ck_assert_int_gt(giant_reads, 1);
+	ck_assert_int_lt(giant_reads, 32);
+	ck_assert_int_eq(nestio_ctx_dispatch(ctx, nestio_fault_get_fd(f)), -EMSGSIZE);
+	ck_assert_int_eq(giant_answers, 3);
+	tu_read_hook = fake_rd;
+	tu_write_hook = fake_wr;
+	nestio_fault_unref(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fault");
@@ -266,5 +395,6 @@ int main(void)
 	tcase_add_test(tc, test_fault_group_respond);
 	tcase_add_test(tc, test_fault_groups_buffered);
 	tcase_add_test(tc, test_fault_partial_groups);
+	tcase_add_test(tc, test_fault_group_over_limit);
 	return tu_run(s);
 }

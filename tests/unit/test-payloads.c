@@ -186,6 +186,73 @@ START_TEST(test_io_iova_ranges)
 }
 END_TEST
 
+/* A kernel that lies: success with a count over the room it was given. */
+static uint32_t lie_times, lie_count;
+
+static int lying_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_ioas_iova_ranges *c = arg;
+	struct kabi_iova_range *out = (void *)(uintptr_t)c->allowed_iovas;
+	uint32_t room = c->num_iovas;
+
+	if (request != KABI_IOMMU_IOAS_IOVA_RANGES)
+		return fake_kernel(fd, request, arg);
+	if (!lie_times)
+		return ranges_answer(fd, request, arg);
+	lie_times--;
+	for (uint32_t i = 0; i < room && i < ARRAY_SIZE(want_ranges); i++)
+		out[i] = (struct kabi_iova_range){ want_ranges[i].start,
+						   want_ranges[i].last };
+	c->num_iovas = lie_count ? lie_count : room + 1;
+	c->out_iova_alignment = 0x1000;
+	return 0;
+}
+
+/*
+ * The count the kernel writes back is never believed past the room the
+ * library gave it: more than fit means "ask again with more room"; a count
+ * no IOAS has is refused before anything is allocated for it.
+ */
+START_TEST(test_io_iova_ranges_lying_count)
+{
+	struct nestio_iova_range *r = NULL;
+	uint32_t room;
+	size_t nr = 0;
+
+	tu_seam_answer = lying_answer;
+	/* once: "success, 6" into a smaller buffer; then the honest answer */
+	lie_times = 1;
+	lie_count = 6;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, NULL), 0);
+	memcpy(&room, tu_calls[0].arg + offsetof(struct kabi_ioas_iova_ranges,
+						 num_iovas), sizeof(room));
+	ck_assert_uint_lt(room, 6);
+	ck_assert_int_eq(tu_ncalls, 2);		/* asked again, with room */
+	ck_assert_uint_eq(nr, 6);
+	ck_assert_mem_eq(r, want_ranges, sizeof(want_ranges));
+	nestio_iova_ranges_free(r);
+	/* always one more than fits: it gives up, it reports nothing */
+	tu_ncalls = 0;
+	lie_times = 1000;
+	lie_count = 0;
+	r = NULL;
+	nr = 77;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, NULL), -EMSGSIZE);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(nr, 77);
+	ck_assert_int_gt(tu_ncalls, 1);
+	/* a count no IOAS has: refused, no buffer of 64 GiB asked for */
+	tu_ncalls = 0;
+	lie_times = 1;
+	lie_count = UINT32_MAX;
+	ck_assert_int_eq(nestio_ioas_get_iova_ranges(ioas, &r, &nr, NULL), -EOVERFLOW);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(nr, 77);
+	ck_assert_int_eq(tu_ncalls, 1);
+	lie_times = 0;
+}
+END_TEST
+
 START_TEST(test_io_options)
 {
 	uint64_t v = 0;
@@ -439,6 +506,7 @@ int main(void)
 	tcase_add_test(tc, test_io_map);
 	tcase_add_test(tc, test_io_unmap_copy);
 	tcase_add_test(tc, test_io_iova_ranges);
+	tcase_add_test(tc, test_io_iova_ranges_lying_count);
 	tcase_add_test(tc, test_io_options);
 	tcase_add_test(tc, test_io_hwpt);
 	tcase_add_test(tc, test_io_vfio);

@@ -361,6 +361,66 @@ START_TEST(test_learn_len)
 }
 END_TEST
 
+/*
+ * A read that meets a malformed event (a record shorter than the type's)
+ * returns the events decoded before it, reports -EIO once, on the next
+ * call, and counts the bad event as lost: every sequence is accounted and
+ * nothing decoded is dropped. The same through dispatch.
+ */
+static int bad_seen;
+static uint32_t bad_seq[8];
+
+static void on_bad(struct nestio_veventq *q, const struct nestio_vevent *ev,
+		   void *data)
+{
+	(void)q; (void)data;
+	if (bad_seen < (int)ARRAY_SIZE(bad_seq))
+		bad_seq[bad_seen] = ev->sequence;
+	bad_seen++;
+}
+
+START_TEST(test_malformed_keeps_events)
+{
+	struct nestio_veventq *q = new_q(SMMU);
+	struct nestio_vevent ev[8];
+
+	fv_push(0, 0);
+	fv_push(0, 1);
+	fv_append(0, 2, 16);		/* half a record, last in the read */
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), 2);
+	expect_ev(&ev[0], 0, 0);
+	expect_ev(&ev[1], 1, 0);
+	ck_assert_int_eq(fv_reads, 1);
+	/* the error, once, without a read */
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), -EIO);
+	ck_assert_int_eq(fv_reads, 1);
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), 0);
+	/* the bad event's number is a gap: one lost */
+	fv_push(0, 3);
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), 1);
+	expect_ev(&ev[0], 3, 1);
+	ck_assert_uint_eq(nestio_veventq_get_lost(q), 1);
+	/* alone in a read: the error at once */
+	fv_append(0, 4, 8);
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), -EIO);
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), 0);
+
+	/* dispatch: the handler gets the good events, then the error */
+	ck_assert_int_eq(nestio_veventq_set_handler(q, on_bad, NULL), 0);
+	fv_push(0, 5);
+	fv_push(0, 6);
+	fv_append(0, 7, 4);
+	bad_seen = 0;
+	ck_assert_int_eq(nestio_ctx_dispatch(ctx, nestio_veventq_get_fd(q)), -EIO);
+	ck_assert_int_eq(bad_seen, 2);
+	ck_assert_uint_eq(bad_seq[0], 5);
+	ck_assert_uint_eq(bad_seq[1], 6);
+	ck_assert_int_eq(nestio_ctx_dispatch(ctx, nestio_veventq_get_fd(q)), 0);
+	ck_assert_uint_eq(nestio_veventq_get_lost(q), 2);	/* 2 and 4; 7 next */
+	nestio_veventq_unref(q);
+}
+END_TEST
+
 /* ---------------------------------------------------- SMMUv3 records */
 
 START_TEST(test_decode_smmuv3)
@@ -418,5 +478,6 @@ int main(void)
 	tcase_add_test(tc, test_seq_lost_across_wrap);
 	tcase_add_test(tc, test_short_reads);
 	tcase_add_test(tc, test_learn_len);
+	tcase_add_test(tc, test_malformed_keeps_events);
 	return tu_run(s);
 }
