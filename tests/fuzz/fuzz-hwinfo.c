@@ -124,7 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool counted;
 	struct fz in = fz_init(data, size);
 	struct nestio_hw_caps full = { .sz = sizeof(full) }, dec = { .sz = sizeof(dec) };
-	uint8_t raw[sizeof(struct nestio_hw_caps) + 16], canary[sizeof(raw)];
+	/* a caller's struct of any size, aligned as the real one */
+	union {
+		struct nestio_hw_caps c;
+		uint8_t b[sizeof(struct nestio_hw_caps) + 16];
+	} u;
+	uint8_t *raw = u.b, canary[sizeof(u.b)];
 	uint8_t t = fz_u8(&in), szsel = fz_u8(&in);
 	size_t sz, len = fz_u16(&in) % 300;
 	uint32_t rtype = 0;
@@ -167,15 +172,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* a caller's struct of another size: older (shorter) or newer */
-	sz = sizeof(size_t) + szsel % (sizeof(raw) - sizeof(size_t) + 1);
-	memset(raw, 0xa5, sizeof(raw));
-	memset(raw + sizeof(full), 0, sizeof(raw) - sizeof(full));
+	sz = sizeof(size_t) + szsel % (sizeof(u.b) - sizeof(size_t) + 1);
+	memset(raw, 0xa5, sizeof(u.b));
+	memset(raw + sizeof(full), 0, sizeof(u.b) - sizeof(full));
 	if (szsel & 0x80 && sz > sizeof(full))
 		raw[sz - 1] = 1;		/* a newer field this library lacks */
 	memcpy(raw, &sz, sizeof(sz));
-	memcpy(canary, raw, sizeof(raw));
+	memcpy(canary, raw, sizeof(u.b));
 	before = nasked;
-	r = nestio_device_get_hw_caps(dev, (struct nestio_hw_caps *)raw);
+	r = nestio_device_get_hw_caps(dev, &u.c);
 	if (sz > sizeof(full) && raw[sz - 1]) {
 		FZ_CHECK(r == -E2BIG && nasked == before);
 	} else if (hw_len < need(hw_type)) {
@@ -188,7 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 k - sizeof(size_t)));
 	}
 	/* never past what the caller said it has */
-	FZ_CHECK(!memcmp(raw + sz, canary + sz, sizeof(raw) - sz));
+	FZ_CHECK(!memcmp(raw + sz, canary + sz, sizeof(u.b) - sz));
 	fz_fixture_down();
 	return 0;
 }

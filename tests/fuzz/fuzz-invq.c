@@ -36,7 +36,7 @@
 #define PG 12
 
 struct inv_rec {
-	uint8_t e[16 + 8];	/* a nestio_inv_vtd or nestio_inv_smmuv3 */
+	uint8_t e[24];		/* a nestio_inv_vtd or nestio_inv_smmuv3 */
 	uint32_t when;		/* the ioctl it was pushed before / done in */
 };
 
@@ -252,7 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (!fz_empty(&in) && steps--) {
 		uint8_t step = fz_u8(&in);
-		uint8_t ents[8][24];
+		uint64_t ents[8][3];	/* entries, aligned as the structs */
 		struct nestio_invq_fail fail = { .sz = sizeof(fail) };
 		uint32_t n = 1, when = nioctls, all_ok = 1;
 
