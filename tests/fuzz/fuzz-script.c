@@ -2,16 +2,16 @@
 /*
  * libFuzzer target: the nestioctl script parser (tools/script-parse.c) on
  * any bytes. It must never crash, read or write out of bounds, leak, or
- * give an error without naming its line. Built by `make fuzz-smoke` when
- * configure finds a clang that takes -fsanitize=fuzzer.
+ * give an error without naming its line. Built by `make fuzz` and `make
+ * fuzz-smoke` when configure finds a clang that takes -fsanitize=fuzzer;
+ * its corpus (the example scripts) is replayed by `make check`.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "script.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *getvar(const char *name, void *d)
 {
