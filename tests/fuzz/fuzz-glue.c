@@ -142,18 +142,6 @@ void fz_nest_objs(struct nestio_hwpt **parent, struct nestio_hwpt **nested,
 				   viommu) == 0);
 }
 
-bool fz_strict(void)
-{
-	static int strict = -1;
-
-	if (strict < 0) {
-		const char *s = getenv("NESTIO_FUZZ_STRICT");
-
-		strict = s && !strcmp(s, "1");
-	}
-	return strict;
-}
-
 /* ---- counters at exit ---- */
 
 struct counter {

@@ -67,12 +67,6 @@ struct nestio_viommu;
 void fz_nest_objs(struct nestio_hwpt **parent, struct nestio_hwpt **nested,
 		  struct nestio_viommu **viommu);
 
-/*
- * NESTIO_FUZZ_STRICT=1: also check what a known library bug still gets
- * wrong (tests/fuzz/crashers/README lists them). Off by default, so that
- * a fuzzing run goes past them; on, to reproduce them.
- */
-bool fz_strict(void);
 
 /* "NESTIO-REL fuzz.<target>.<what> <n>" printed at exit */
 void fz_count_at_exit(const char *target, const char *what, const uint64_t *n);

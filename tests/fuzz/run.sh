@@ -8,7 +8,7 @@
 # fails the run (the log's tail is shown).
 #   usage: run.sh SRCDIR SECONDS TARGET...
 # To keep what a run found (only inputs that pass on the tree; a crash
-# that is a known library bug goes to tests/fuzz/crashers/):
+# that the library gets wrong goes to tests/fuzz/crashers/, see its README):
 #   tests/fuzz/fuzz-T -merge=1 SRCDIR/tests/fuzz/corpus/T tests/fuzz/work/T
 set -u
 src=$1 secs=$2
