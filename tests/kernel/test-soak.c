@@ -15,7 +15,7 @@
  * SUnreclaim and MemAvailable from /proc/meminfo, and nr_iommu_pages from
  * /proc/vmstat (the IOMMU page-table pages, the mock's among them). The
  * first interval is the warm-up; from the sample after it to the last one
- * each metric must stay within the bound given in metrics[] below.
+ * each metric must stay within the bound tests/lib/soak.c gives it.
  *
  * In the x86_64 VM only (Makefile.am SOAK_TESTS): one soak is enough, and
  * its figures go to docs/RELIABILITY.md as NESTIO-REL lines.
@@ -26,12 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kabi.h"
 #include "mock.h"
 #include "mockdev.h"
+#include "soak.h"
 
 #define PAGE 4096u
 #define BUF_PAGES 512u			/* 2 MiB of each kind of memory */
@@ -39,147 +39,6 @@
 #define SLOT_SPAN (4ull << 20)		/* IOVA window of one slot */
 #define NPASID 4u			/* PASIDs 1..NPASID */
 #define QCAP 8u				/* the queue flushes itself when full */
-
-/* ------------------------------------------------------------ sampling */
-
-enum { M_FDS, M_RSS, M_VMPIN, M_VMLCK, M_SLAB, M_SUNRECLAIM, M_MEMAVAIL,
-       M_IOMMUPAGES, M_NUM };
-
-/*
- * What "flat" means, metric by metric: the most the last sample may be
- * worse than the first one after the warm-up (worse is higher, or lower for
- * MemAvailable). The process's own counts are exact. The kernel-wide ones
- * move with everything else the guest does (its shell, the console, the
- * per-CPU slab caches), so they get a bound above that noise and below what
- * a leak in the soak would add: at 100,000 operations, one leaked 64-byte
- * kernel object every 50 operations is 128 KiB, one leaked page every 200
- * operations 2 MiB.
- */
-static const struct metric {
-	const char *key;	/* NESTIO-REL soak.<key> */
-	const char *src;	/* where it is read */
-	const char *unit;
-	long slack;		/* allowed worsening, in unit */
-	bool lower_is_worse;
-} metrics[M_NUM] = {
-	/* any fd the library or the test fails to close */
-	[M_FDS] = { "fds", "/proc/self/fd", "fds", 0, false },
-	/* glibc keeps freed chunks; after the warm-up the heap is at its
-	 * high-water mark, and 64 KiB is one leaked 32-byte chunk every 50
-	 * operations of 100,000 */
-	[M_RSS] = { "rss", "VmRSS", "kib", 64, false },
-	/* nothing is mapped at a sample: every pin is undone */
-	[M_VMPIN] = { "vmpin", "VmPin", "kib", 0, false },
-	[M_VMLCK] = { "vmlck", "VmLck", "kib", 0, false },
-	[M_SLAB] = { "slab", "Slab", "kib", 512, false },
-	[M_SUNRECLAIM] = { "sunreclaim", "SUnreclaim", "kib", 256, false },
-	[M_MEMAVAIL] = { "memavailable", "MemAvailable", "kib", 2048, true },
-	/* the long-lived domains' tables reach their size in the warm-up */
-	[M_IOMMUPAGES] = { "iommupages", "nr_iommu_pages", "pages", 0, false },
-};
-
-/* "Key:   123 kB" in a /proc file; -1 when absent */
-static long proc_value(const char *path, const char *key)
-{
-	size_t klen = strlen(key);
-	char line[256];
-	long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) &&
-		    (line[klen] == ':' || line[klen] == ' ')) {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-static void sample(long m[M_NUM])
-{
-	m[M_FDS] = tu_count_open_fds();
-	m[M_RSS] = proc_value("/proc/self/status", "VmRSS");
-	m[M_VMPIN] = proc_value("/proc/self/status", "VmPin");
-	m[M_VMLCK] = proc_value("/proc/self/status", "VmLck");
-	m[M_SLAB] = proc_value("/proc/meminfo", "Slab");
-	m[M_SUNRECLAIM] = proc_value("/proc/meminfo", "SUnreclaim");
-	m[M_MEMAVAIL] = proc_value("/proc/meminfo", "MemAvailable");
-	m[M_IOMMUPAGES] = proc_value("/proc/vmstat", "nr_iommu_pages");
-}
-
-static void print_sample(uint64_t ops, const char *what, const long m[M_NUM])
-{
-	printf("soak sample ops %" PRIu64 " (%s):", ops, what);
-	for (int i = 0; i < M_NUM; i++)
-		printf(" %s=%ld", metrics[i].key, m[i]);
-	printf("\n");
-	fflush(stdout);
-}
-
-struct samples {
-	long first[M_NUM], last[M_NUM], max[M_NUM];
-	int n;			/* samples after the warm-up */
-};
-
-static void take(struct samples *s, uint64_t ops, bool warm)
-{
-	long m[M_NUM];
-
-	sample(m);
-	print_sample(ops, warm ? "after warm-up" : "warm-up", m);
-	if (!warm)
-		return;
-	for (int i = 0; i < M_NUM; i++) {
-		ck_assert_msg(m[i] >= 0, "%s unreadable", metrics[i].src);
-		if (s->n == 0)
-			s->first[i] = s->max[i] = m[i];
-		if (m[i] > s->max[i])
-			s->max[i] = m[i];
-		s->last[i] = m[i];
-	}
-	s->n++;
-}
-
-/* prints the NESTIO-REL lines, then asserts every bound */
-static void judge(const struct samples *s)
-{
-	ck_assert_int_ge(s->n, 2);
-	for (int i = 0; i < M_NUM; i++)
-		printf("NESTIO-REL soak.%s first %ld last %ld max %ld %s\n",
-		       metrics[i].key, s->first[i], s->last[i], s->max[i],
-		       metrics[i].unit);
-	fflush(stdout);
-	for (int i = 0; i < M_NUM; i++) {
-		const struct metric *mt = &metrics[i];
-		long worse = s->last[i] - s->first[i];
-
-		if (mt->lower_is_worse)
-			worse = -worse;
-		ck_assert_msg(worse <= mt->slack,
-			      "%s (%s) not flat: first %ld last %ld (bound %ld %s)",
-			      mt->key, mt->src, s->first[i], s->last[i],
-			      mt->slack, mt->unit);
-	}
-}
-
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoull(v, NULL, 0) : def;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------ the soak */
 
@@ -468,17 +327,17 @@ START_TEST(test_soak_mock)
 {
 	struct nestio_hwpt_paging_opts po = { .sz = sizeof(po), .flags = NESTIO_HWPT_PASID };
 	struct nestio_hwpt_nested_opts no = { .sz = sizeof(no), .flags = NESTIO_HWPT_PASID };
-	uint64_t total = env_u64("NESTIO_SOAK_OPS", 100000);
-	uint64_t every = env_u64("NESTIO_SOAK_EVERY", total / 20);
+	uint64_t total = soak_env("NESTIO_SOAK_OPS", 100000);
+	uint64_t every = soak_env("NESTIO_SOAK_EVERY", total / 20);
 	uint64_t next;
-	struct samples smp = { .n = 0 };
+	struct soak_samples smp = { .prefix = "soak" };
 	struct nestio_invq_stats st = { .sz = sizeof(st) };
 	int fds0 = tu_count_open_fds();
 	double t0;
 
 	if (every < 100)
 		every = 100;
-	S.rng = env_u64("NESTIO_SOAK_SEED", 0x9e3779b97f4a7c15ull) | 1;
+	S.rng = soak_env("NESTIO_SOAK_SEED", 0x9e3779b97f4a7c15ull) | 1;
 	S.memfd = memfd_create("nestio-soak", MFD_CLOEXEC);
 	ck_assert_int_ge(S.memfd, 0);
 	ck_assert_int_eq(ftruncate(S.memfd, BUF_PAGES * PAGE), 0);
@@ -497,23 +356,23 @@ START_TEST(test_soak_mock)
 
 	printf("soak: %" PRIu64 " operations on the mock, a sample every %" PRIu64
 	       " (the first interval is the warm-up)\n", total, every);
-	t0 = now();
+	t0 = soak_now();
 	settle();
-	take(&smp, S.ops, false);
+	soak_take(&smp, S.ops, false);
 	next = every;
 	while (S.ops < total) {
 		one_op();
 		if (S.ops >= next || S.ops >= total) {
 			settle();
-			take(&smp, S.ops, true);
+			soak_take(&smp, S.ops, true);
 			next += every;
 		}
 	}
 	if (smp.n < 2) {	/* a run too short for two samples after warm-up */
 		settle();
-		take(&smp, S.ops, true);
+		soak_take(&smp, S.ops, true);
 	}
-	printf("NESTIO-REL soak.ops %" PRIu64 " seconds %.1f\n", S.ops, now() - t0);
+	printf("NESTIO-REL soak.ops %" PRIu64 " seconds %.1f\n", S.ops, soak_now() - t0);
 	printf("NESTIO-REL soak.mix");
 	for (int i = 0; i < OP_NUM; i++)
 		printf(" %s %" PRIu64, op_name[i], S.count[i]);
@@ -521,7 +380,7 @@ START_TEST(test_soak_mock)
 	ck_assert_int_eq(nestio_invq_get_stats(S.q, &st), 0);
 	ck_assert_uint_eq(st.failures, 0);
 	printf("NESTIO-REL soak.invalidations %" PRIu64 " entries\n", S.inv_entries);
-	judge(&smp);
+	soak_judge(&smp);
 
 	/* and the whole tree goes away with its fds */
 	nestio_invq_unref(S.q);
