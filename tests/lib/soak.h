@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { SOAK_FDS, SOAK_RSS, SOAK_VMPIN, SOAK_VMLCK, SOAK_SLAB, SOAK_SUNRECLAIM,
+enum { SOAK_FDS, SOAK_ALLOCS, SOAK_RSS, SOAK_VMPIN, SOAK_VMLCK, SOAK_SLAB, SOAK_SUNRECLAIM,
        SOAK_MEMAVAIL, SOAK_IOMMUPAGES, SOAK_NUM };
 
 struct soak_samples {
@@ -22,9 +22,12 @@ struct soak_samples {
 /* Samples now and prints the sample; warm: the warm-up is over (the
  * sample counts towards first / last / max). */
 void soak_take(struct soak_samples *s, uint64_t ops, bool warm);
-/* Prints the NESTIO-REL lines, then asserts every metric's bound. */
-void soak_judge(const struct soak_samples *s);
+/* Prints the NESTIO-REL lines, then asserts every metric's bound (some
+ * scale with ops, the length of the soak). */
+void soak_judge(const struct soak_samples *s, uint64_t ops);
 
+/* VmPin of this process, in KiB (-1 when absent) */
+long soak_vmpin_kib(void);
 /* an unsigned environment variable, or def */
 uint64_t soak_env(const char *name, uint64_t def);
 /* CLOCK_MONOTONIC in seconds */
