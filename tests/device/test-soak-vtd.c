@@ -258,7 +258,8 @@ START_TEST(test_soak_vtd)
 	for (int i = 0; i < OP_NUM; i++)
 		printf(" %s %" PRIu64, op_name[i], S.count[i]);
 	printf("\n");
-	printf("NESTIO-REL soak.vtd.pinned max %ld kib at a sample, before the unmap\n", S.max_pin);
+	printf("NESTIO-REL soak.vtd.pinned max %ld kib at a sample, before the unmap\n",
+	       S.max_pin);
 	soak_judge(&smp, S.ops);
 
 	nestio_hwpt_unref(S.h[0]);

@@ -10,12 +10,13 @@
  * Every NESTIO_SOAK_EVERY operations (default: a twentieth of the run) the
  * objects are brought to one fixed state (nothing mapped, no PASID
  * attached, the RID on the first paging hwpt) and the process and the
- * kernel are sampled: open fds, live malloc blocks, VmRSS, VmPin (iommufd adds every page it
- * pins to mm->pinned_vm, whatever its accounting mode), VmLck, Slab,
- * SUnreclaim and MemAvailable from /proc/meminfo, and nr_iommu_pages from
- * /proc/vmstat (the IOMMU page-table pages, the mock's among them). The
- * first interval is the warm-up; from the sample after it to the last one
- * each metric must stay within the bound tests/lib/soak.c gives it.
+ * kernel are sampled: open fds, live malloc blocks, VmRSS, VmPin (iommufd
+ * adds every page it pins to mm->pinned_vm, whatever its accounting mode),
+ * VmLck, Slab, SUnreclaim and MemAvailable from /proc/meminfo, and
+ * nr_iommu_pages from /proc/vmstat (IOMMU page-table pages, the mock's
+ * among them). The first interval is the warm-up; from the sample after
+ * it to the last one each metric must stay within the bound
+ * tests/lib/soak.c gives it.
  *
  * In the x86_64 VM only (Makefile.am SOAK_TESTS): one soak is enough, and
  * its figures go to docs/RELIABILITY.md as NESTIO-REL lines.
@@ -387,7 +388,8 @@ START_TEST(test_soak_mock)
 	for (int i = 0; i < OP_NUM; i++)
 		printf(" %s %" PRIu64, op_name[i], S.count[i]);
 	printf("\n");
-	printf("NESTIO-REL soak.pinned max %ld kib at a sample, before the unmap\n", S.max_pin);
+	printf("NESTIO-REL soak.pinned max %ld kib at a sample, before the unmap\n",
+	       S.max_pin);
 	ck_assert_int_eq(nestio_invq_get_stats(S.q, &st), 0);
 	ck_assert_uint_eq(st.failures, 0);
 	printf("NESTIO-REL soak.invalidations %" PRIu64 " entries\n", S.inv_entries);
