@@ -15,3 +15,16 @@ sym_globals() {
 		depth && g && /^[A-Za-z_][A-Za-z0-9_]*$/ { print }
 	' | LC_ALL=C sort -u
 }
+
+# Symbol names on stdin, as a sanitized build (--enable-sanitizers, or any
+# -fsanitize build) makes them, back to what the source defines: an
+# instrumented global's ODR indicator (gcc: __odr_asan.NAME, clang:
+# __odr_asan_gen_NAME) becomes NAME, so a variable that leaks is still
+# reported under its own name; the sanitizers' run-time interface
+# (__asan_*, __ubsan_*, __lsan_*, __tsan_*, __msan_*, __sanitizer_*, and
+# the instrumentation's tables ___asan_gen_*) is dropped. Anything else
+# passes unchanged: a plain build's list is untouched.
+san_symbols() {
+	sed -e 's/^__odr_asan_gen_//' -e 's/^__odr_asan\.//' |
+	grep -v -E '^_{2,3}(asan|ubsan|lsan|tsan|msan|sanitizer)_' || true
+}

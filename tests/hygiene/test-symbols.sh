@@ -7,6 +7,11 @@
 #  (b) the functions include/libnestio.h declares == lib/libnestio.sym;
 #  (c) lib/.libs/libnestio.a defines no global symbol outside the nestio_
 #      (public) and nio_ (internal) prefixes.
+# In a sanitized build (./configure --enable-sanitizers) the objects also
+# define the sanitizers' symbols: san_symbols (symbols.sh) maps each
+# instrumented global's ODR indicator to the variable's own name and drops
+# the run-time interface, so (a) and (c) check the same lists as in a plain
+# build; a self-check below proves that mapping still reports a leak.
 #
 # Run by `make check` with top_srcdir, top_builddir and NM exported.
 # Exit 0 pass, 1 mismatch, 77 skip (no shared library, e.g. --disable-shared;
@@ -35,6 +40,21 @@ done
 
 # sym_globals FILE: the global symbols of a version script
 . "$top_srcdir/tests/hygiene/symbols.sh"
+
+# san_symbols must not hide a leak: a made-up listing with a leaked function,
+# a leaked variable known only by its ODR indicator, and the sanitizers'
+# own names gives exactly the two leaks.
+printf '%s\n' nestio_ok __odr_asan.nio_ok __odr_asan.leaked_var \
+	__odr_asan_gen_leaked_var2 leaked_fn __asan_init __ubsan_handle_x_abort \
+	__sanitizer_cov ___asan_gen_1 __lsan_ignore_object __tsan_read4 |
+	san_symbols | grep -v -e '^nestio_' -e '^nio_' | LC_ALL=C sort -u > "$tmp/selfcheck"
+printf '%s\n' leaked_fn leaked_var leaked_var2 > "$tmp/selfcheck.want"
+if ! cmp -s "$tmp/selfcheck" "$tmp/selfcheck.want"; then
+	echo "FAIL: san_symbols hides or invents a leak:" >&2
+	diff "$tmp/selfcheck.want" "$tmp/selfcheck" >&2
+	exit 1
+fi
+nsan=0	# sanitizer symbols understood, for the PASS line
 
 # The functions a header declares: every nestio_*( outside comments and
 # preprocessor lines.
@@ -104,7 +124,9 @@ if [ -f "$ar" ]; then
 		echo "FAIL: $NM $ar failed" >&2
 		exit 1
 	fi
-	awk 'NF >= 3 && $(NF - 1) ~ /^[A-Z]$/ { print $NF }' "$tmp/ar.nm" |
+	awk 'NF >= 3 && $(NF - 1) ~ /^[A-Z]$/ { print $NF }' "$tmp/ar.nm" > "$tmp/ar"
+	nsan=$(grep -c -E '^(__odr_asan|_{2,3}(asan|ubsan|lsan|tsan|msan|sanitizer)_)' "$tmp/ar")
+	san_symbols < "$tmp/ar" |
 		grep -v -e '^nestio_' -e '^nio_' -e '^__x86\.get_pc_thunk\.' |
 		LC_ALL=C sort -u > "$tmp/leaks"
 	if [ -s "$tmp/leaks" ]; then
@@ -123,7 +145,7 @@ if [ -f "$so" ]; then
 		echo "FAIL: $NM -D $so failed" >&2
 		exit 1
 	fi
-	awk 'NF >= 3 { print $NF }' "$tmp/so.nm" | sed 's/@.*//' |
+	awk 'NF >= 3 { print $NF }' "$tmp/so.nm" | sed 's/@.*//' | san_symbols |
 		grep -v '^LIBNESTIO_' | LC_ALL=C sort -u > "$tmp/so"
 	report_missing "exported by libnestio.so but not in lib/libnestio.sym" \
 		"$tmp/so" "$tmp/sym"
@@ -140,5 +162,7 @@ fi
 if [ "$skip" -ne 0 ]; then
 	exit 77
 fi
-echo "PASS: $(wc -l < "$tmp/sym" | tr -d ' ') symbols: libnestio.so == libnestio.sym == libnestio.h; libnestio.a clean"
+san=
+[ "$nsan" -eq 0 ] || san=" (instrumented: $nsan sanitizer symbols of libnestio.a understood)"
+echo "PASS: $(wc -l < "$tmp/sym" | tr -d ' ') symbols: libnestio.so == libnestio.sym == libnestio.h; libnestio.a clean$san"
 exit 0
