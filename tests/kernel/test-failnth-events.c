@@ -34,8 +34,11 @@ static int flow_veventq(struct fn_run *run)
 	FN_VAL(run, n, nestio_veventq_read(q, ev, 8));
 	seen += (unsigned int)n;
 	for (int i = 0; i < n; i++) {
-		FN_CHECK(run, ev[i].len == sizeof(struct mock_viommu_event_selftest));
-		FN_CHECK(run, ev[i].data[0] == FM_VIRT_ID);
+		struct mock_viommu_event_selftest rec;
+
+		FN_CHECK(run, ev[i].len == sizeof(rec));
+		memcpy(&rec, ev[i].data, sizeof(rec));
+		FN_CHECK(run, rec.virt_id == FM_VIRT_ID);
 	}
 	/* five into a queue of two: three lost */
 	for (int i = 0; i < 5; i++) {

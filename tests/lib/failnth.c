@@ -53,10 +53,11 @@ bool fn_init(void)
 	    write_knob(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N") < 0 ||
 	    write_knob(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N") < 0)
 		return false;
-	/* an injected fault is no news in the kernel log */
+	/* an injected fault is no news in the kernel log (but
+	 * NESTIO_FAILNTH_VERBOSE=1 logs each one with its stack) */
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
 		snprintf(path, sizeof(path), DEBUGFS "/%s/verbose", attrs[i]);
-		write_knob(path, "0");
+		write_knob(path, getenv("NESTIO_FAILNTH_VERBOSE") ? "2" : "0");
 	}
 	/* opening it allocates: once, before any injection */
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
@@ -84,8 +85,9 @@ static void nth_write(unsigned int n)
 {
 	int len = snprintf(nth_buf, sizeof(nth_buf), "%u", n);
 
-	ck_assert_msg(pwrite(nth_fd, nth_buf, (size_t)len, 0) == len,
-		      "cannot write fail-nth: %s", strerror(errno));
+	/* no ck_assert while injecting: see FN_CHECK */
+	if (pwrite(nth_fd, nth_buf, (size_t)len, 0) != len)
+		ck_abort_msg("cannot write fail-nth: %s", strerror(errno));
 }
 
 void fn_arm(unsigned int n)
@@ -97,7 +99,12 @@ unsigned int fn_left(void)
 {
 	ssize_t n = pread(nth_fd, nth_buf, sizeof(nth_buf) - 1, 0);
 
-	ck_assert_msg(n > 0, "cannot read fail-nth: %s", strerror(errno));
+	if (n <= 0) {
+		/* the read itself met the fault (a page fault): read again */
+		n = pread(nth_fd, nth_buf, sizeof(nth_buf) - 1, 0);
+		if (n <= 0)
+			ck_abort_msg("cannot read fail-nth: %s", strerror(errno));
+	}
 	nth_buf[n] = '\0';
 	return (unsigned int)strtoul(nth_buf, NULL, 10);
 }
@@ -162,8 +169,9 @@ int fn_after(struct fn_run *run, const char *what, int line, long r)
 	bool here = false;
 
 	if (!run->armed) {
-		ck_assert_msg(r >= 0, "n=%u: setup step %s (line %d) failed: %ld",
-			      run->n, what, line, r);
+		if (r < 0)
+			ck_abort_msg("n=%u: setup step %s (line %d) failed: %ld (%s)",
+				     run->n, what, line, r, strerror((int)-r));
 		return 0;
 	}
 	if (run->left) {
@@ -179,13 +187,15 @@ int fn_after(struct fn_run *run, const char *what, int line, long r)
 	}
 	if (r >= 0)
 		return 0;
-	ck_assert_msg(here, "n=%u: %s (line %d) returned %ld (%s) with no fault "
-		      "injected in it (the fault: %s, line %d)", run->n, what, line,
-		      r, strerror((int)-r), run->fired_at ? run->fired_at : "none yet",
-		      run->fired_line);
-	ck_assert_msg(injectable(r), "n=%u: %s (line %d) met the injected fault "
-		      "and returned %ld (%s): no error a failed allocation gives",
-		      run->n, what, line, r, strerror((int)-r));
+	if (!here)
+		FN_FAIL("n=%u: %s (line %d) returned %ld (%s) with no fault "
+			"injected in it (the fault: %s, line %d)", run->n, what, line,
+			r, strerror((int)-r), run->fired_at ? run->fired_at : "none yet",
+			run->fired_line);
+	if (!injectable(r))
+		FN_FAIL("n=%u: %s (line %d) met the injected fault and returned "
+			"%ld (%s): no error a failed allocation gives",
+			run->n, what, line, r, strerror((int)-r));
 	return -1;
 }
 
@@ -195,9 +205,9 @@ int fn_expect(struct fn_run *run, const char *what, int line, long r, long want)
 		return fn_after(run, what, line, 0);
 	if (fn_after(run, what, line, r < 0 ? r : 0) < 0)
 		return -1;
-	ck_abort_msg("n=%u: %s (line %d) returned %ld, want %ld (the fault: %s)",
-		     run->n, what, line, r, want,
-		     run->fired_at ? run->fired_at : "none yet");
+	FN_FAIL("n=%u: %s (line %d) returned %ld, want %ld (the fault: %s)",
+		run->n, what, line, r, want,
+		run->fired_at ? run->fired_at : "none yet");
 	return -1;
 }
 
@@ -244,11 +254,13 @@ void fn_add(struct fn_run *run, enum fn_kind kind, void *p)
 	if (kind == FN_NONE)
 		return;
 	if (kind == FN_CTX) {
-		ck_assert_ptr_null(run->ctx);
+		if (run->ctx)
+			FN_FAIL("n=%u: a second ctx", run->n);
 		run->ctx = p;
 		return;
 	}
-	ck_assert_uint_lt(run->nobj, FN_MAX_OBJS);
+	if (run->nobj == FN_MAX_OBJS)
+		FN_FAIL("n=%u: more than FN_MAX_OBJS objects", run->n);
 	run->objs[run->nobj++] = (struct fn_obj){ .kind = kind, .p = p, .id = id };
 	if (id > run->max_id)
 		run->max_id = id;
@@ -348,11 +360,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static unsigned int env_max(void)
+static unsigned int env_uint(const char *name, unsigned int dflt)
 {
-	const char *s = getenv("NESTIO_FAILNTH_MAX");
+	const char *s = getenv(name);
 
-	return s && *s ? (unsigned int)strtoul(s, NULL, 10) : 5000;
+	return s && *s ? (unsigned int)strtoul(s, NULL, 10) : dflt;
 }
 
 /* one run with fail-nth = n: true when the fault was injected */
@@ -381,6 +393,10 @@ static bool one_run(const struct fn_flow *flow, unsigned int n, void *page,
 		ck_assert_msg(run.fired_at, "n=%u: stopped with no fault", n);
 	if (run.recovered)
 		++*recovered;
+	if (env_uint("NESTIO_FAILNTH_TRACE", 0))
+		printf("failnth %s n=%u: %s (line %d) returned %d\n", flow->name, n,
+		       run.fired_at ? run.fired_at : "no fault", run.fired_line,
+		       run.fired_r);
 
 	probe(&run, page);
 	if (flow->probe)
@@ -412,7 +428,9 @@ static bool one_run(const struct fn_flow *flow, unsigned int n, void *page,
 
 void fn_sweep(const struct fn_flow *flow)
 {
-	unsigned int max = flow->max_points ? flow->max_points() : env_max();
+	unsigned int max = flow->max_points ? flow->max_points() :
+			   env_uint("NESTIO_FAILNTH_MAX", 5000);
+	unsigned int first = env_uint("NESTIO_FAILNTH_START", 1);
 	unsigned int n, recovered = 0;
 	double t0 = now_s();
 	void *page;
@@ -422,7 +440,7 @@ void fn_sweep(const struct fn_flow *flow)
 
 	ck_assert_msg(fn_init(), "fault injection went away");
 	page = fn_page();
-	for (n = 1; n <= max + 1; n++) {
+	for (n = first ? first : 1; n <= max + 1; n++) {
 		if (!one_run(flow, n, page, &recovered)) {
 			complete = true;
 			break;
