@@ -378,6 +378,11 @@ static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 	return NULL;
 }
 
+bool nio_device_has_slot(struct nestio_device *dev, uint32_t pasid)
+{
+	return find_slot(dev, pasid) != NULL;
+}
+
 enum attach_op { OP_ATTACH, OP_REPLACE };
 
 /* A first attachment of a slot: the device's attach operation, then the pin. */

@@ -218,6 +218,9 @@ static inline bool nio_device_ok(const struct nestio_device *dev)
 	return nio_obj_of(dev, NIO_MAGIC_DEVICE);
 }
 
+/* the device tracks an attachment at pasid (NESTIO_NO_PASID: its RID) */
+bool nio_device_has_slot(struct nestio_device *dev, uint32_t pasid);
+
 static inline bool nio_ioas_ok(const struct nestio_ioas *ioas)
 {
 	return nio_obj_of(ioas, NIO_MAGIC_IOAS);

@@ -321,30 +321,20 @@ static void leave(struct nestio_pasid_table *t)
 }
 
 /*
- * Put a slot the table does not track on hwpt. If the device's slot is
- * already attached (to the nest parent, say, or by a table that was
- * dropped), replace it: no window where DMA aborts. The device answers
- * -EBUSY for a slot it tracks before any ioctl, and -ENOENT to a replace of
- * a slot it does not track, so this costs no extra call.
+ * Put a slot on hwpt (a new binding's, or one the table moves). If the
+ * device's slot is already attached (to the nest parent, say, or by a
+ * table that was dropped), replace it: no window where DMA aborts. Which
+ * call it is comes from the device's own bookkeeping, not from an error
+ * code: an -ENOENT may be the kernel's (an object lookup that failed), an
+ * -EBUSY the kernel's for a slot attached behind the library's back, and
+ * either goes back to the caller as the kernel gave it.
  */
 static int slot_take(struct nestio_device *dev, uint32_t pasid,
 		     struct nestio_hwpt *hwpt)
 {
-	int r = nestio_device_attach_hwpt(dev, pasid, hwpt), r2;
-
-	if (r != -EBUSY)
-		return r;
-	r2 = nestio_device_replace_hwpt(dev, pasid, hwpt);
-	return r2 == -ENOENT ? r : r2;
-}
-
-/* Move a slot the table tracks to hwpt; attach it if it was detached. */
-static int slot_move(struct nestio_device *dev, uint32_t pasid,
-		     struct nestio_hwpt *hwpt)
-{
-	int r = nestio_device_replace_hwpt(dev, pasid, hwpt);
-
-	return r == -ENOENT ? nestio_device_attach_hwpt(dev, pasid, hwpt) : r;
+	if (nio_device_has_slot(dev, pasid))
+		return nestio_device_replace_hwpt(dev, pasid, hwpt);
+	return nestio_device_attach_hwpt(dev, pasid, hwpt);
 }
 
 static int bind_new(struct nestio_pasid_table *t, size_t at,
@@ -387,7 +377,7 @@ static int rebind(struct nestio_pasid_table *t, struct binding *b,
 		return r;
 	if (ent == old)		/* cannot happen: the configs differ */
 		return 0;
-	r = slot_move(b->dev, b->pasid, ent->hwpt);
+	r = slot_take(b->dev, b->pasid, ent->hwpt);
 	if (r < 0) {
 		if (!ent->users)
 			ent_free(t, ent);
@@ -445,11 +435,18 @@ NESTIO_EXPORT int nestio_pasid_unbind(struct nestio_pasid_table *t,
 	if (!found)
 		return -ENOENT;
 	enter(t);
-	/* -ENOENT: the slot was detached behind our back; the unbind stands */
-	r = nestio_device_detach(dev, pasid);
-	if (r < 0 && r != -ENOENT) {
-		leave(t);
-		return r;
+	/*
+	 * A slot the device no longer tracks was detached behind our back
+	 * (through the device): the unbind stands. Otherwise any error is the
+	 * kernel's, -ENOENT included (an object lookup that failed): the slot
+	 * is still attached, and so the binding stays.
+	 */
+	if (nio_device_has_slot(dev, pasid)) {
+		r = nestio_device_detach(dev, pasid);
+		if (r < 0) {
+			leave(t);
+			return r;
+		}
 	}
 	b = t->b[at];
 	memmove(&t->b[at], &t->b[at + 1], (t->nb - at - 1) * sizeof(*t->b));
@@ -473,14 +470,16 @@ NESTIO_EXPORT int nestio_pasid_unbind(struct nestio_pasid_table *t,
 static int replay_one(struct binding *b)
 {
 	struct nestio_hwpt *hwpt = b->ent->hwpt;
-	int r = nestio_device_replace_hwpt(b->dev, b->pasid, hwpt);
+	int r;
 
-	if (r == -ENOENT)
+	if (!nio_device_has_slot(b->dev, b->pasid))
 		return nestio_device_attach_hwpt(b->dev, b->pasid, hwpt);
+	r = nestio_device_replace_hwpt(b->dev, b->pasid, hwpt);
 	if (r != -EINVAL)
 		return r;
+	/* the device tracks the slot: any error here is the kernel's */
 	r = nestio_device_detach(b->dev, b->pasid);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0)
 		return r;
 	return nestio_device_attach_hwpt(b->dev, b->pasid, hwpt);
 }

@@ -67,6 +67,21 @@ START_TEST(test_replay)
 	ck_assert_uint_eq(bound_id(&A, NESTIO_NO_PASID), ID_N1);
 	ck_assert_uint_eq(bound_id(&A, P1), ID_N1 + 1);
 
+	/* a slot the kernel lost, whose detach in the bookkeeping meets an
+	 * -ENOENT of the kernel (a failed lookup: fail-nth shows it): that
+	 * error comes back, not an -EBUSY of a retried attach, and the slot
+	 * stays tracked; the next replay puts it back */
+	kforget(&A, P1);
+	A.fail_op = 'X', A.fail_pasid = P1, A.fail_any = false;
+	A.fail_err = -ENOENT, A.fail_times = 1;
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_replay(tbl, A.dev), -ENOENT);
+	ck_assert_int_eq(nop, 4);
+	expect_op(2, &A, 'X', P1, 0);
+	ck_assert_int_eq(oplog[2].r, -ENOENT);
+	ck_assert_int_eq(nestio_pasid_replay(tbl, A.dev), 3);
+	ck_assert_uint_eq(kpt(&A, P1), ID_N1 + 1);
+
 	/* a device with no binding: nothing to do */
 	ck_assert_int_eq(nestio_pasid_unbind(tbl, B.dev, P1), 0);
 	reset_logs();

@@ -399,6 +399,33 @@ END_TEST
 
 /* On a kernel that refuses NESTIO_HWPT_PASID on a nested hwpt (SMMUv3),
  * RID bindings fall back to hwpts without it, once, for the table. */
+/*
+ * An -ENOENT from the kernel (an object lookup that failed, as fail-nth
+ * shows in tests/kernel/test-failnth-events.c) means neither "detached
+ * already" nor "not attached": it comes back as is, and the binding stays,
+ * in the table and in the kernel.
+ */
+START_TEST(test_kernel_enoent)
+{
+	struct nestio_stage1 s1 = vtd(0x1000), s2 = vtd(0x2000);
+
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, P1, &s1, 0), 0);
+	A.fail_op = 'P', A.fail_pasid = P1, A.fail_err = -ENOENT, A.fail_times = 1;
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, P1, &s2, 0), -ENOENT);
+	ck_assert_int_eq(nop, 1);		/* no attach tried after it */
+	ck_assert_uint_eq(bound_id(&A, P1), ID_N1);
+	ck_assert_uint_eq(kpt(&A, P1), ID_N1);
+	A.fail_op = 'X', A.fail_pasid = P1, A.fail_err = -ENOENT, A.fail_times = 1;
+	ck_assert_int_eq(nestio_pasid_unbind(tbl, A.dev, P1), -ENOENT);
+	ck_assert_uint_eq(bound_id(&A, P1), ID_N1);
+	ck_assert_uint_eq(kpt(&A, P1), ID_N1);
+	ck_assert_int_eq(nestio_pasid_unbind(tbl, A.dev, P1), 0);
+	ck_assert_uint_eq(kpt(&A, P1), 0);
+	ck_assert_ptr_null(nestio_pasid_lookup(tbl, A.dev, P1));
+}
+END_TEST
+
 START_TEST(test_rid_without_pasid_flag)
 {
 	struct nestio_stage1 s1 = vtd(0x1000), s2 = vtd(0x2000);
@@ -459,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, test_fail_attach);
 	tcase_add_test(tc, test_fail_replace);
 	tcase_add_test(tc, test_unbind_fail);
+	tcase_add_test(tc, test_kernel_enoent);
 	tcase_add_test(tc, test_rid_without_pasid_flag);
 	tcase_add_test(tc, test_rid_fallback_fails);
 	return tu_run(s);
