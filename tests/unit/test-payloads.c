@@ -191,15 +191,17 @@ static uint32_t lie_times, lie_count;
 
 static int lying_answer(int fd, unsigned long request, void *arg)
 {
-	struct kabi_ioas_iova_ranges *c = arg;
-	struct kabi_iova_range *out = (void *)(uintptr_t)c->allowed_iovas;
-	uint32_t room = c->num_iovas;
+	struct kabi_ioas_iova_ranges *c = arg;	/* only for IOVA_RANGES */
+	struct kabi_iova_range *out;
+	uint32_t room;
 
 	if (request != KABI_IOMMU_IOAS_IOVA_RANGES)
 		return fake_kernel(fd, request, arg);
 	if (!lie_times)
 		return ranges_answer(fd, request, arg);
 	lie_times--;
+	out = (void *)(uintptr_t)c->allowed_iovas;
+	room = c->num_iovas;
 	for (uint32_t i = 0; i < room && i < ARRAY_SIZE(want_ranges); i++)
 		out[i] = (struct kabi_iova_range){ want_ranges[i].start,
 						   want_ranges[i].last };
