@@ -55,12 +55,9 @@ static struct {
 	uint64_t rng, ops, count[OP_NUM];
 } S;
 
-static uint32_t rnd(uint32_t n)	/* xorshift64: the same run every time */
+static uint32_t rnd(uint32_t n)
 {
-	S.rng ^= S.rng << 13;
-	S.rng ^= S.rng >> 7;
-	S.rng ^= S.rng << 17;
-	return (uint32_t)(S.rng % n);
+	return soak_rnd(&S.rng, n);
 }
 
 static void done(int op, int r)

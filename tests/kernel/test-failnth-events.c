@@ -277,22 +277,7 @@ static const struct fn_flow flows[] = {
 	{ .name = "release-mixed", .setup = setup_chain, .run = flow_release_mixed },
 };
 
-START_TEST(test_flow)
-{
-	fn_sweep(&flows[_i]);
-}
-END_TEST
-
 int main(void)
 {
-	Suite *s = suite_create("failnth-events");
-	int r;
-
-	tu_require_mock();
-	fn_require();
-	fn_totals_begin();
-	fm_add_flows(s, flows, sizeof(flows) / sizeof(flows[0]), test_flow);
-	r = tu_run(s);
-	fn_totals_end("mock-events");
-	return r;
+	return fm_main("mock-events", flows, sizeof(flows) / sizeof(flows[0]));
 }

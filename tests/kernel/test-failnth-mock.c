@@ -276,22 +276,7 @@ static const struct fn_flow flows[] = {
 	{ .name = "hwqueue", .setup = fm_setup_viommu, .run = flow_hwqueue },
 };
 
-START_TEST(test_flow)
-{
-	fn_sweep(&flows[_i]);
-}
-END_TEST
-
 int main(void)
 {
-	Suite *s = suite_create("failnth-mock");
-	int r;
-
-	tu_require_mock();
-	fn_require();
-	fn_totals_begin();
-	fm_add_flows(s, flows, sizeof(flows) / sizeof(flows[0]), test_flow);
-	r = tu_run(s);
-	fn_totals_end("mock");
-	return r;
+	return fm_main("mock", flows, sizeof(flows) / sizeof(flows[0]));
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The mock flows' shared state and checks: failnth-mock.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -222,15 +223,35 @@ static void fixture(void)
 	munmap(p, 2 * FM_PAGE);
 }
 
-void fm_add_flows(Suite *s, const struct fn_flow *flows, size_t n,
-		  const TTest *test)
+static const struct fn_flow *run_flows;
+
+START_TEST(test_flow)
 {
+	fn_sweep(&run_flows[_i]);
+}
+END_TEST
+
+int fm_main(const char *prog, const struct fn_flow *flows, size_t n)
+{
+	char name[64];
+	Suite *s;
+	int r;
+
+	snprintf(name, sizeof(name), "failnth-%s", prog);
+	s = suite_create(name);
+	tu_require_mock();
+	fn_require();
+	fn_totals_begin();
+	run_flows = flows;
 	for (size_t i = 0; i < n; i++) {
 		TCase *tc = tcase_create(flows[i].name);
 
 		tcase_add_checked_fixture(tc, fixture, NULL);
 		tcase_set_timeout(tc, 1200);
-		tcase_add_loop_test(tc, test, (int)i, (int)i + 1);
+		tcase_add_loop_test(tc, test_flow, (int)i, (int)i + 1);
 		suite_add_tcase(s, tc);
 	}
+	r = tu_run(s);
+	fn_totals_end(prog);
+	return r;
 }

@@ -55,8 +55,8 @@ int fm_trigger_vevent(void);
 int fm_trigger_iopf(uint32_t pasid, uint32_t grpid, uint64_t addr);
 int fm_pasid_detach(uint32_t pasid);
 
-/* one Check case per flow (CK_RUN_CASE=<flow name> runs one) */
-void fm_add_flows(Suite *s, const struct fn_flow *flows, size_t n,
-		  const TTest *test);
+/* A test program's main(): one Check case per flow (CK_RUN_CASE=<flow
+ * name> runs one), each swept; the totals under prog. */
+int fm_main(const char *prog, const struct fn_flow *flows, size_t n);
 
 #endif

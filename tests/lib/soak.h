@@ -30,6 +30,8 @@ void soak_judge(const struct soak_samples *s, uint64_t ops);
 long soak_vmpin_kib(void);
 /* an unsigned environment variable, or def */
 uint64_t soak_env(const char *name, uint64_t def);
+/* the next of a seeded xorshift64 sequence (the same run every time), mod n */
+uint32_t soak_rnd(uint64_t *state, uint32_t n);
 /* CLOCK_MONOTONIC in seconds */
 double soak_now(void);
 
