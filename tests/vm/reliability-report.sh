@@ -25,6 +25,7 @@ table() {	# prefix-ERE cut-prefix
 	echo "|---|---|---|"
 	printf '%s\n' "$lines" | awk -v cut="$2" '{
 		k = $2; if (cut != "" && index(k, cut) == 1) k = substr(k, length(cut) + 1)
+		if (index(k, $1 ".") == 1) k = substr(k, length($1) + 2)	# the source again
 		v = ""; for (i = 3; i <= NF; i++) v = v (i > 3 ? " " : "") $i
 		printf "| %s | %s | %s |\n", $1, k, v }'
 }
@@ -50,17 +51,20 @@ these machines); times are TCG times, not hardware times.
 ## Nothing lost, nothing leaked
 
 EOT
-# every "<word> <number>" pair of a loss or leak word, over all figures
+# the fail-nth sweeps: each run asserts no fd and no kernel object is left
+awk '$2 ~ /^failnth\..*\.total$/ && $3 == "points" { p += $4; r += $6; n++ }
+END { if (n) printf "- Fail-nth: %d injection points in %d runs over %d programs; after every run no fd was left open and the kernel held no object of the run (both asserted).\n", p, r, n }' "$rel"
+# every "<word> <number>" pair of a loss, leak or report word, over all figures
 awk '{
 	for (i = 2; i < NF; i++)
-		if ($i ~ /^(leak|leaks|leaked|lost|dropped|unconfirmed|fd-leaks|fds-leaked)$/ &&
+		if ($i ~ /^(leak|leaks|leaked|lost|dropped|unconfirmed|fd-leaks|fds-leaked|reports|wrong)$/ &&
 		    $(i + 1) ~ /^[0-9]+$/) {
 			n++
 			if ($(i + 1) != 0) { bad++; print "- **" $1 " " $2 ": " $i " " $(i + 1) "**" }
 		}
 } END {
-	if (n == 0) print "_No figure of this run counts losses or leaks by name._"
-	else if (!bad) print "Every loss and leak count of this run (" n ") is 0."
+	if (n == 0) print "_No figure of this run counts losses, leaks or reports by name._"
+	else if (!bad) print "- Every count of losses, leaks, sanitizer reports and wrong answers of this run (" n ") is 0."
 }' "$rel"
 # the soaks: each metric's last sample against its first after the warm-up
 awk '$2 ~ /^soak\./ && $3 == "first" && $5 == "last" {
@@ -69,9 +73,9 @@ awk '$2 ~ /^soak\./ && $3 == "first" && $5 == "last" {
 	else if (d != 0) moved = moved sprintf(" %s %+d %s;", $2, d, $9)
 } END {
 	if (!n) exit
-	if (bad != "") print "**Not flat, exact metrics moved:" bad "**"
-	else if (exact) print "Soaks: every metric bound to be exact (" exact ": fds, live malloc blocks, VmPin, VmLck) ended equal to its first sample after the warm-up."
-	if (moved != "") print "The kernel-wide and RSS figures moved by" moved " each within the bound the soak states."
+	if (bad != "") print "- **Not flat, exact metrics moved:" bad "**"
+	else if (exact) print "- Soaks: every metric bound to be exact (" exact ": fds, live malloc blocks, VmPin, VmLck) ended equal to its first sample after the warm-up."
+	if (moved != "") print "- The kernel-wide and RSS figures moved by" moved " each within the bound the soak states."
 }' "$rel"
 cat <<EOT
 
