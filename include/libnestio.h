@@ -217,6 +217,10 @@ struct nestio_hw_caps {
 
 int nestio_device_get_hw_info(struct nestio_device *dev, uint32_t *type,
 			      void *data, size_t *len);
+int nestio_device_get_hw_info_ext(struct nestio_device *dev, uint32_t *type,
+				  void *data, size_t *len,
+				  uint64_t *kernel_caps,
+				  uint8_t *max_pasid_log2);
 int nestio_device_get_hw_caps(struct nestio_device *dev,
 			      struct nestio_hw_caps *caps);
 int nestio_hw_caps_decode(uint32_t type, const void *data, size_t len,

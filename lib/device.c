@@ -511,6 +511,15 @@ NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
 					    uint32_t *type, void *data,
 					    size_t *len)
 {
+	return nestio_device_get_hw_info_ext(dev, type, data, len, NULL, NULL);
+}
+
+NESTIO_EXPORT int nestio_device_get_hw_info_ext(struct nestio_device *dev,
+						uint32_t *type, void *data,
+						size_t *len,
+						uint64_t *kernel_caps,
+						uint8_t *max_pasid_log2)
+{
 	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
 	int r;
 
@@ -525,5 +534,9 @@ NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
 		return r;
 	*type = cmd.data_type;
 	*len = cmd.data_len;
+	if (kernel_caps)
+		*kernel_caps = cmd.out_capabilities;
+	if (max_pasid_log2)
+		*max_pasid_log2 = cmd.out_max_pasid_log2;
 	return 0;
 }

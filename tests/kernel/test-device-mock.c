@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@ START_TEST(test_device_hw_info)
 	struct mock_hw_info hi = { 0 };
 	size_t len = sizeof(hi);
 	uint32_t type = 0;
+	uint64_t kcaps = 0;
+	uint8_t pasid_log2 = 0;
 
 	ck_assert_int_eq(nestio_ioas_new(tu_ctx, &ioas), 0);
 	ck_assert_int_eq(tu_mock_device(tu_ctx, nestio_ioas_get_id(ioas),
@@ -39,6 +42,15 @@ START_TEST(test_device_hw_info)
 	ck_assert_uint_eq(type, MOCK_HW_INFO_TYPE_SELFTEST);
 	ck_assert_uint_eq(hi.test_reg, MOCK_HW_INFO_SELFTEST_REGVAL);
 	ck_assert_uint_eq(len, sizeof(hi));
+	/* the _ext call: the same block, plus the kernel's words as they are */
+	memset(&hi, 0, sizeof(hi));
+	type = 0;
+	ck_assert_int_eq(nestio_device_get_hw_info_ext(dev, &type, &hi, &len,
+						       &kcaps, &pasid_log2), 0);
+	ck_assert_uint_eq(type, MOCK_HW_INFO_TYPE_SELFTEST);
+	ck_assert_uint_eq(hi.test_reg, MOCK_HW_INFO_SELFTEST_REGVAL);
+	ck_assert(kcaps & 1);	/* IOMMU_HW_CAP_DIRTY_TRACKING */
+	ck_assert_uint_eq(pasid_log2, MOCK_PASID_WIDTH);
 	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), 0);
 	ck_assert_uint_eq(caps.type, NESTIO_IOMMU_UNKNOWN);
 	ck_assert_uint_eq(caps.raw_type, MOCK_HW_INFO_TYPE_SELFTEST);

@@ -265,6 +265,9 @@ START_TEST(test_args_device)
 	EXPECT_NOIO(nestio_device_get_hw_info(dev, NULL, buf, &len), -EINVAL);
 	EXPECT_NOIO(nestio_device_get_hw_info(dev, &type, buf, NULL), -EINVAL);
 	EXPECT_NOIO(nestio_device_get_hw_info(dev, &type, NULL, &len), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_ext(NULL, &type, buf, &len, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_ext(dev, NULL, buf, &len, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_ext(dev, &type, NULL, &len, NULL, NULL), -EINVAL);
 	ck_assert_uint_eq(type, 99);
 	EXPECT_NOIO(nestio_device_get_hw_caps(NULL, &caps), -EINVAL);
 	EXPECT_NOIO(nestio_device_get_hw_caps(dev, NULL), -EINVAL);

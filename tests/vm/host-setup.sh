@@ -11,7 +11,10 @@
 # The mirror URI and the keyring are read from the machine's existing Debian
 # source, so no host name is written down here. arm64 is added as a foreign
 # architecture only so that tests/vm/sysroot.sh can download (never install)
-# the arm64 .debs the cross-built test binaries link against.
+# the arm64 .debs the cross-built test binaries link against. bookworm-backports
+# also has a deb-src line: tests/qemu/build.sh fetches the source of the QEMU
+# installed here (and meson 1.7 and python3-pycotap, which that QEMU's build
+# needs, come from backports).
 set -eu
 
 SRC=/etc/apt/sources.list.d/libnestio-extra.sources
@@ -22,7 +25,9 @@ PKGS="build-essential autoconf automake libtool pkg-config check libsubunit-dev
       libnl-3-dev valgrind flex bison bc libelf-dev libssl-dev cpio
       busybox-static xz-utils ca-certificates python3 rsync
       qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-      qemu-system-arm qemu-efi-aarch64 libedit-dev clang libclang-rt-14-dev"
+      qemu-system-arm qemu-efi-aarch64 libedit-dev clang libclang-rt-14-dev
+      meson python3-pycotap python3-venv ninja-build libglib2.0-dev libfdt-dev
+      bzip2 seabios"
 
 log() { printf 'host-setup: %s\n' "$*" >&2; }
 
@@ -55,7 +60,7 @@ fi
 [ -n "$uri" ] || { log "no Debian bookworm source found in /etc/apt"; exit 1; }
 [ -n "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
-want_src=$(printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n\nTypes: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: %s\n' \
+want_src=$(printf 'Types: deb deb-src\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n\nTypes: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: %s\n' \
 	"$uri" "$keyring" "$uri" "$keyring")
 want_pin='# libnestio: bookworm stays the base; backports ties with it so the newer
 # version (QEMU 10) wins; sid and trixie are only for downloading sources.
