@@ -38,6 +38,14 @@ struct nestio_ctx *nestio_ctx_ref(struct nestio_ctx *ctx);
 struct nestio_ctx *nestio_ctx_unref(struct nestio_ctx *ctx);
 int nestio_ctx_get_fd(const struct nestio_ctx *ctx);
 
+/* The ctx's live object with this kernel id, with a new reference. */
+int nestio_ctx_lookup_ioas(struct nestio_ctx *ctx, uint32_t id,
+			   struct nestio_ioas **out);
+int nestio_ctx_lookup_hwpt(struct nestio_ctx *ctx, uint32_t id,
+			   struct nestio_hwpt **out);
+int nestio_ctx_lookup_device(struct nestio_ctx *ctx, uint32_t id,
+			     struct nestio_device **out);
+
 /* Log priorities are syslog(3)'s: LOG_ERR (3) .. LOG_DEBUG (7). */
 int nestio_ctx_set_log_fn(struct nestio_ctx *ctx,
 			  void (*log_fn)(struct nestio_ctx *ctx, int priority,
@@ -152,6 +160,8 @@ int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 		       struct nestio_device **out);
 int nestio_device_new_from_fd(struct nestio_ctx *ctx, int fd,
 			      struct nestio_device **out);
+/* The VFIO cdev that name stands for, opened but not bound: an fd or -errno. */
+int nestio_device_open_cdev(const char *name);
 int nestio_device_new_from_id(struct nestio_ctx *ctx, uint32_t dev_id,
 			      const struct nestio_device_ops *ops,
 			      void *userdata, struct nestio_device **out);

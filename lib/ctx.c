@@ -14,6 +14,10 @@ static int ctx_new_fd(int fd, struct nestio_ctx **out)
 
 	if (!ctx)
 		return -ENOMEM;
+	if (pthread_mutex_init(&ctx->reg_lock, NULL)) {
+		free(ctx);
+		return -ENOMEM;
+	}
 	nio_obj_init(&ctx->obj, NIO_MAGIC_CTX, NULL, 0);
 	ctx->fd = fd;
 	nio_log_init(ctx);
@@ -59,6 +63,7 @@ static void ctx_release(void *obj)
 
 	info(ctx, "ctx %p released", (void *)ctx);
 	free(ctx->sources);	/* empty: every source pins its ctx */
+	pthread_mutex_destroy(&ctx->reg_lock);	/* empty: so does every object */
 	close(ctx->fd);
 }
 
@@ -82,6 +87,50 @@ NESTIO_EXPORT int nestio_ctx_set_userdata(struct nestio_ctx *ctx,
 		return -EINVAL;
 	ctx->userdata = userdata;
 	return 0;
+}
+
+/* ---- lookup by kernel id (the registry is in lib/obj.c) ---- */
+
+static int lookup(struct nestio_ctx *ctx, uint32_t magic, uint32_t id,
+		  bool out_ok, void **obj)
+{
+	if (!nio_ctx_ok(ctx) || !id || !out_ok)
+		return -EINVAL;
+	*obj = nio_obj_lookup(ctx, magic, id);
+	return *obj ? 0 : -ENOENT;
+}
+
+NESTIO_EXPORT int nestio_ctx_lookup_ioas(struct nestio_ctx *ctx, uint32_t id,
+					 struct nestio_ioas **out)
+{
+	void *obj;
+	int r = lookup(ctx, NIO_MAGIC_IOAS, id, out, &obj);
+
+	if (r == 0)
+		*out = obj;
+	return r;
+}
+
+NESTIO_EXPORT int nestio_ctx_lookup_hwpt(struct nestio_ctx *ctx, uint32_t id,
+					 struct nestio_hwpt **out)
+{
+	void *obj;
+	int r = lookup(ctx, NIO_MAGIC_HWPT, id, out, &obj);
+
+	if (r == 0)
+		*out = obj;
+	return r;
+}
+
+NESTIO_EXPORT int nestio_ctx_lookup_device(struct nestio_ctx *ctx, uint32_t id,
+					   struct nestio_device **out)
+{
+	void *obj;
+	int r = lookup(ctx, NIO_MAGIC_DEVICE, id, out, &obj);
+
+	if (r == 0)
+		*out = obj;
+	return r;
 }
 
 /* ---- feature probe ---- */

@@ -167,6 +167,7 @@ static int device_bind_fd(struct nestio_ctx *ctx, int fd,
 	}
 	dev->fd = fd;
 	dev->ops = vfio_ops;
+	nio_obj_register(&dev->obj);
 	dbg(ctx, "device fd %d bound as dev_id %u", fd, cmd.out_devid);
 	*out = dev;
 	return 0;
@@ -248,53 +249,84 @@ static int open_cdev(const char *path)
 	return r;
 }
 
+/*
+ * The cdev path that name stands for (see nestio_device_open(3)): a cdev
+ * under /dev, or any character device (a node bind-mounted into a
+ * container, say); other absolute paths are sysfs dirs; anything else a
+ * PCI address. ctx, for the hints in the log, may be NULL.
+ */
+static int resolve_name(struct nestio_ctx *ctx, const char *name, char *path,
+			size_t len)
+{
+	char dir[PATH_MAX], bdf[16], real[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (name[0] == '/' && (strlen(name) >= len || strlen(name) >= sizeof(dir)))
+		return -ENAMETOOLONG;
+	if (!strncmp(name, "/dev/", 5)) {
+		/* resolved ("..", symlinks), it must still be under /dev/ */
+		if (!realpath(name, real))
+			return -errno;
+		if (strncmp(real, "/dev/", 5)) {
+			if (ctx)
+				info(ctx, "%s is %s, not under /dev/", name, real);
+			return -EINVAL;
+		}
+		if (strlen(real) >= len)
+			return -ENAMETOOLONG;
+		strcpy(path, real);
+		return 0;
+	}
+	if (name[0] == '/' && !stat(name, &st) && S_ISCHR(st.st_mode)) {
+		strcpy(path, name);
+		return 0;
+	}
+	if (name[0] == '/') {
+		strcpy(dir, name);
+	} else {
+		r = parse_bdf(name, bdf, sizeof(bdf));
+		if (r < 0)
+			return r;
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	}
+	r = cdev_from_sysfs(dir, path, len);
+	if (r < 0 && ctx)
+		info(ctx, "%s: no VFIO device cdev (bound to vfio-pci?)", name);
+	return r;
+}
+
+/* The open cdev that name stands for, or -errno. */
+static int open_name(struct nestio_ctx *ctx, const char *name)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = resolve_name(ctx, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	return open_cdev(path);
+}
+
 NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 				     struct nestio_device **out)
 {
-	char path[PATH_MAX], dir[PATH_MAX], bdf[16];
-	struct stat st;
-	int fd, r;
+	int fd;
 
 	if (!nio_ctx_ok(ctx) || !name || !*name || !out)
 		return -EINVAL;
-	/* a cdev: under /dev, or any character device (a node bind-mounted
-	 * into a container, say); other absolute paths are sysfs dirs */
-	if (!strncmp(name, "/dev/", 5)) {
-		/* resolved ("..", symlinks), it must still be under /dev/ */
-		if (strlen(name) >= sizeof(path))
-			return -ENAMETOOLONG;
-		if (!realpath(name, path))
-			return -errno;
-		if (strncmp(path, "/dev/", 5)) {
-			info(ctx, "%s is %s, not under /dev/", name, path);
-			return -EINVAL;
-		}
-	} else if (name[0] == '/' && !stat(name, &st) && S_ISCHR(st.st_mode)) {
-		if (strlen(name) >= sizeof(path))
-			return -ENAMETOOLONG;
-		strcpy(path, name);
-	} else {
-		if (name[0] == '/') {
-			if (strlen(name) >= sizeof(dir))
-				return -ENAMETOOLONG;
-			strcpy(dir, name);
-		} else {
-			r = parse_bdf(name, bdf, sizeof(bdf));
-			if (r < 0)
-				return r;
-			snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
-		}
-		r = cdev_from_sysfs(dir, path, sizeof(path));
-		if (r < 0) {
-			info(ctx, "%s: no VFIO device cdev (bound to vfio-pci?)",
-			     name);
-			return r;
-		}
-	}
-	fd = open_cdev(path);
+	fd = open_name(ctx, name);
 	if (fd < 0)
 		return fd;
 	return device_bind_fd(ctx, fd, out);
+}
+
+/* The same cdev, not bound: for a process the caller hands it to. */
+NESTIO_EXPORT int nestio_device_open_cdev(const char *name)
+{
+	return open_name(NULL, name);
 }
 
 NESTIO_EXPORT int nestio_device_new_from_fd(struct nestio_ctx *ctx, int fd,
@@ -333,6 +365,7 @@ NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
 	dev->ops.replace = NIO_OPTS_GET(ops, replace, NULL);
 	dev->ops.detach = NIO_OPTS_GET(ops, detach, NULL);
 	dev->ops.release = NIO_OPTS_GET(ops, release, NULL);
+	nio_obj_register(&dev->obj);
 	*out = dev;
 	return 0;
 }

@@ -128,6 +128,7 @@ NESTIO_EXPORT int nestio_hwpt_new_paging(struct nestio_device *dev,
 			return r;
 		}
 	}
+	nio_obj_register(&hwpt->obj);
 	*out = hwpt;
 	return 0;
 }
@@ -173,6 +174,7 @@ NESTIO_EXPORT int nestio_hwpt_new_nested(struct nestio_device *dev,
 		return r;
 	hwpt->parent = nestio_hwpt_ref(parent);
 	hwpt->obj.flags |= NIO_OBJ_NESTED;
+	nio_obj_register(&hwpt->obj);
 	*out = hwpt;
 	return 0;
 }
@@ -194,6 +196,7 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 		return r;
 	hwpt->viommu = nestio_viommu_ref(viommu);
 	hwpt->obj.flags |= NIO_OBJ_NESTED;
+	nio_obj_register(&hwpt->obj);
 	*out = hwpt;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #define NESTIO_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,10 +72,12 @@ struct nio_obj {
 	struct nestio_ctx *ctx;	/* pinned; NULL in the ctx itself */
 	uint32_t id;		/* the kernel's object id, or 0 */
 	uint32_t flags;		/* NIO_OBJ_*, set when it is made */
+	struct nio_obj *reg_next;	/* its ctx's registry bucket */
 };
 
-/* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU) */
-enum { NIO_OBJ_NESTED = 1u << 0 };
+/* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU);
+ * NIO_OBJ_REGISTERED: in its ctx's registry (nio_obj_register) */
+enum { NIO_OBJ_NESTED = 1u << 0, NIO_OBJ_REGISTERED = 1u << 1 };
 
 /* p's header if p is an object with this magic, else NULL (not const:
  * the header's count changes on a ref of a const object's pointer) */
@@ -90,8 +93,29 @@ void nio_obj_init(struct nio_obj *o, uint32_t magic, struct nestio_ctx *ctx,
 		  uint32_t id);
 /* o (NULL for NULL, or while o is released) with one more reference */
 void *nio_obj_ref(struct nio_obj *o);
-/* drops a reference; the last runs release(o) and frees o. Always NULL. */
+/* drops a reference; the last takes o out of its ctx's registry, runs
+ * release(o) and frees o. Always NULL. */
 void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj));
+
+/*
+ * ---- the registry: a ctx's live IOAS, hwpts and devices by kernel id ----
+ *
+ * A VMM's layers pass raw ids between them (a pt_id that is an IOAS or a
+ * hwpt, a dev_id); nestio_ctx_lookup_*() turns one back into the object.
+ * A constructor registers its object once it is complete (so a lookup
+ * never sees a half-made one); nio_obj_unref() takes it out at the last
+ * unref, before release() destroys the kernel object (whose id the kernel
+ * may then hand out again). The registry has its own mutex: an object's
+ * last unref may run on any thread (an invq drops its pins where it is
+ * flushed). A lookup takes its reference only from a count that is still
+ * above 0, under that mutex, so an object whose last unref has started is
+ * never revived, and it cannot be freed while the lookup looks at it: its
+ * unref waits for the mutex to take it out.
+ */
+#define NIO_REG_BUCKETS 64
+void nio_obj_register(struct nio_obj *o);
+/* a new reference to ctx's live object with this magic and id, or NULL */
+void *nio_obj_lookup(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
 /* the references held: >1 means someone besides the caller holds one */
 static inline int nio_obj_refcount(const struct nio_obj *o)
 {
@@ -139,6 +163,8 @@ struct nestio_ctx {
 	uint32_t features;	/* bit per enum nestio_feature */
 	struct nio_source *sources;	/* registered pollable fds */
 	size_t nsources;
+	pthread_mutex_t reg_lock;	/* reg, and each object's reg_next */
+	struct nio_obj *reg[NIO_REG_BUCKETS];	/* by id % NIO_REG_BUCKETS */
 };
 
 static inline bool nio_ctx_ok(const struct nestio_ctx *ctx)

@@ -34,6 +34,7 @@ NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
 		return r;
 	}
 	nio_obj_init(&ioas->obj, NIO_MAGIC_IOAS, ctx, cmd.out_ioas_id);
+	nio_obj_register(&ioas->obj);
 	dbg(ctx, "ioas %u", ioas->obj.id);
 	*out = ioas;
 	return 0;

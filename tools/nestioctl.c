@@ -113,6 +113,21 @@ static const struct command commands[] = {
 	  "Options:\n"
 	  "  -k, --keep        wait for SIGINT or SIGTERM before releasing\n"
 	  COMMON_HELP, NULL },
+	{ "exec", cmd_exec, "[--iommufd FD] [--device DEVICE=FD]... -- PROGRAM [ARG]...",
+	  "run a program with an iommufd and VFIO cdevs on given fds",
+	  "Open /dev/iommu (--iommufd) and each DEVICE's VFIO cdev, without\n"
+	  "binding it to any iommufd, put each on the fd number given, and\n"
+	  "execute PROGRAM with them, as a management tool starts a VMM:\n"
+	  "  nestioctl exec --iommufd 3 --device 0000:00:03.0=4 -- \\\n"
+	  "      qemu-system-x86_64 -object iommufd,id=iommufd0,fd=3 \\\n"
+	  "      -device vfio-pci,iommufd=iommufd0,fd=4 ...\n"
+	  "PROGRAM gets stdin, stdout, stderr and these fds, nothing else: every\n"
+	  "other fd is closed on exec. FD numbers are 3 or more, each used once.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -i, --iommufd FD        put an iommufd (/dev/iommu) on FD\n"
+	  "  -d, --device DEVICE=FD  put DEVICE's VFIO cdev on FD (repeatable)\n"
+	  COMMON_HELP, NULL },
 	/* the names of 0.1 */
 	{ "features", cmd_probe, "", NULL, NULL, "probe" },
 	{ "info", cmd_caps, "DEVICE", NULL, NULL, "caps" },

@@ -45,6 +45,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 /*
  * Options every command takes, to put at the end of its struct option

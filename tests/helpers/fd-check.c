@@ -3,16 +3,18 @@
  * A helper the hand-off test starts through a script's `exec`: it proves
  * it was given a working iommufd and VFIO cdev and nothing else.
  *
- *	fd-check IOMMUFD DEVFD
+ *	fd-check [--bind] IOMMUFD DEVFD
  *
  * Lists /proc/self/fd first (before it opens anything): only 0, 1, 2 and
  * the two fds it was given may be open. Then makes a call on each: an
  * IOAS allocated on the iommufd (through the library, on a duplicate) and
- * VFIO_DEVICE_GET_INFO on the cdev. Prints one line per finding; exit 0
- * when all hold, 1 otherwise.
+ * VFIO_DEVICE_GET_INFO on the cdev. With --bind the cdev came unbound
+ * (nestioctl exec) and is first bound to the iommufd, as a VMM given both
+ * does. Prints one line per finding; exit 0 when all hold, 1 otherwise.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +28,18 @@ int main(int argc, char **argv)
 	struct kabi_vfio_device_info info = { .argsz = sizeof(info) };
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_ioas *ioas = NULL;
+	struct nestio_device *dev = NULL;
+	bool bind = argc > 1 && !strcmp(argv[1], "--bind");
 	int ifd, dfd, bad = 0, r;
 	struct dirent *de;
 	DIR *d;
 
+	if (bind) {
+		argc--;
+		argv++;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: fd-check IOMMUFD DEVFD\n");
+		fprintf(stderr, "usage: fd-check [--bind] IOMMUFD DEVFD\n");
 		return 2;
 	}
 	ifd = atoi(argv[1]);
@@ -66,8 +74,16 @@ int main(int argc, char **argv)
 	} else {
 		printf("fd-check: iommufd %d: ioas %u\n", ifd, nestio_ioas_get_id(ioas));
 	}
-	nestio_ioas_unref(ioas);
-	nestio_ctx_unref(ctx);
+	if (bind && ctx) {
+		r = nestio_device_new_from_fd(ctx, dfd, &dev);
+		if (r < 0) {
+			printf("fd-check: cdev %d: bind: %s\n", dfd, strerror(-r));
+			bad++;
+		} else {
+			printf("fd-check: cdev %d: bound as dev_id %u\n", dfd,
+			       nestio_device_get_id(dev));
+		}
+	}
 	if (ioctl(dfd, KABI_VFIO_DEVICE_GET_INFO, &info) < 0) {
 		printf("fd-check: cdev %d: %s\n", dfd, strerror(errno));
 		bad++;
@@ -75,5 +91,8 @@ int main(int argc, char **argv)
 		printf("fd-check: cdev %d: %u regions, pci %s\n", dfd, info.num_regions,
 		       info.flags & KABI_VFIO_DEVICE_FLAGS_PCI ? "yes" : "no");
 	}
+	nestio_device_unref(dev);
+	nestio_ioas_unref(ioas);
+	nestio_ctx_unref(ctx);
 	return bad ? 1 : 0;
 }

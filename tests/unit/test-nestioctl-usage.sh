@@ -58,7 +58,7 @@ expect 2 "$T" -x list
 has err "invalid option '-x'"
 
 # ---- every command: --help, -h, a bad option, a wrong argument count ----
-for c in list vfio-bind vfio-unbind caps check probe ranges monitor run features info; do
+for c in list vfio-bind vfio-unbind caps check probe ranges monitor run exec features info; do
 	expect 0 "$T" "$c" --help
 	case $c in
 	features) has out '^Usage: nestioctl probe' ;;
@@ -102,6 +102,47 @@ if [ ! -e /dev/iommu ]; then
 	expect 1 "$T" features
 	expect 1 "$T" caps 0000:00:03.0
 	expect 1 "$T" check 0000:00:03.0 --model vtd
+fi
+
+# ---- exec: fds put where asked, nothing else inherited (character
+# devices stand in for VFIO cdevs: the cdev is not bound, so any will do) ----
+fds='for n in "$@"; do
+	echo "fd $n -> $(readlink /proc/$$/fd/$n)"
+	fl=$(sed -n "s/^flags:[[:space:]]*//p" /proc/$$/fdinfo/$n)
+	[ "$(( 0$fl & 02000000 ))" = 0 ] && echo "fd $n inherited" || echo "fd $n cloexec"
+done
+cd /proc/$$/fd && for f in *; do [ -e "$f" ] && [ "$f" -gt 2 ] && echo "open $f"; done
+exit 0'
+expect 0 "$T" exec --device /dev/null=5 --device /dev/zero=3 -- sh -c "$fds" sh 5 3 7</dev/null
+has out '^fd 5 -> /dev/null$'
+has out '^fd 3 -> /dev/zero$'
+has out '^fd 5 inherited$'
+has out '^fd 3 inherited$'
+[ "$(grep -c '^open ' "$tmp/out")" = 2 ] || err "fds other than 3 and 5: $(cat "$tmp/out")"
+hasnt out '^open 7$'
+expect 0 "$T" exec -- sh -c 'echo "args: $*"' sh -v --json
+has out '^args: -v --json$'
+expect 2 "$T" exec --device /dev/null=4 --device /dev/zero=4 -- true
+has err 'fd 4 is requested twice'
+for n in 0 1 2 -3 x 4x ""; do
+	expect 2 "$T" exec --device "/dev/null=$n" -- true
+	has err 'not an fd number of 3 or more'
+done
+expect 2 "$T" exec --device /dev/null -- true
+has err "'/dev/null' is not DEVICE=FD"
+expect 2 "$T" exec --device /dev/null=4
+has err 'no program given'
+expect 1 "$T" exec --device /dev/nestio-no-such=4 -- sh -c 'echo ran'
+has err '/dev/nestio-no-such: No such file or directory'
+hasnt out ran
+expect 1 "$T" exec --device /etc/passwd=4 -- true	# read as a sysfs dir
+has err '/etc/passwd: Not a directory'
+expect 1 "$T" exec --device /dev/null=4 -- /nonexistent/program
+has err '/nonexistent/program: No such file or directory'
+if [ ! -e /dev/iommu ]; then
+	expect 1 "$T" exec --iommufd 3 -- sh -c 'echo ran'
+	has err '/dev/iommu'
+	hasnt out ran
 fi
 
 # ---- sysfs commands on a made-up tree ----
