@@ -4,7 +4,8 @@
  * protocol (a line protocol on a unix socket: "outl 0xcf8 0x..", "readl ..",
  * "write ADDR SIZE 0xHEX", "clock_step NS", each answered "OK [value]").
  *
- *   qtest-edu [--viommu] [--churn N] [--seed S] [--break WHAT] -- QEMU ARGS..
+ *   qtest-edu [--viommu [--dsi]] [--churn N] [--seed S] [--break WHAT]
+ *             -- QEMU-BINARY [QEMU ARGS..]
  *
  * It finds the edu device (1234:11e8) on bus 0, gives BAR0 an address,
  * turns on memory space and bus mastering, and moves 4 KiB buffers between
@@ -587,6 +588,8 @@ static void start_qemu(char **qargv, int qargc)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *tmp = getenv("TMPDIR");
+	static char a_qtest[] = "-qtest", a_log[] = "-qtest-log",
+		    a_null[] = "/dev/null";
 	char qtest_arg[320];
 	char **argv;
 	int lfd, i;
@@ -613,10 +616,10 @@ static void start_qemu(char **qargv, int qargc)
 	for (i = 0; i < qargc; i++)
 		argv[i] = qargv[i];
 	snprintf(qtest_arg, sizeof(qtest_arg), "unix:%s", path);
-	argv[i++] = "-qtest";
+	argv[i++] = a_qtest;
 	argv[i++] = qtest_arg;
-	argv[i++] = "-qtest-log";
-	argv[i++] = "/dev/null";
+	argv[i++] = a_log;
+	argv[i++] = a_null;
 	argv[i] = NULL;
 
 	fflush(stdout);
@@ -701,9 +704,10 @@ static int stop_qemu(void)
 static _Noreturn void usage(void)
 {
 	fprintf(stderr,
-		"usage: qtest-edu [--viommu] [--churn N] [--seed S] [--break WHAT]"
+		"usage: qtest-edu [--viommu [--dsi]] [--churn N] [--seed S] [--break WHAT]"
 		" -- QEMU-BINARY [QEMU ARGS...]\n"
 		"  --viommu      program the q35 Intel VT-d and DMA through IOVAs\n"
+		"  --dsi         invalidate the IOTLB domain-selectively, never per page\n"
 		"  --churn N     map/DMA/unmap rounds (default 32)\n"
 		"  --seed S      seed of the data patterns and addresses (default 1)\n"
 		"  --break WHAT  a deliberately wrong script, must end FAILED:\n"
@@ -735,6 +739,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--viommu") == 0) {
 			opt.viommu = 1;
+		} else if (strcmp(argv[i], "--dsi") == 0) {
+			opt.dsi = 1;
 		} else if (strcmp(argv[i], "--churn") == 0 && i + 1 < argc) {
 			opt.churn = (unsigned)arg_number(argv[++i]);
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {

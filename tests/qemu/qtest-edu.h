@@ -24,6 +24,7 @@ enum qbreak {
 
 struct opts {
 	int viommu;
+	int dsi;		/* domain-selective IOTLB invalidation only */
 	unsigned churn;
 	uint64_t seed;
 	enum qbreak brk;

@@ -186,10 +186,11 @@ static void setup_vtd(void)
 		     sagaw);
 	}
 	iotlb_reg = ((ecap >> 8) & 0x3ff) * 16;
-	psi = !!(cap & CAP_PSI);
+	psi = (cap & CAP_PSI) && !opt.dsi;
 	say("vtd: version %u.%u, sagaw 0x%x -> %u-level tables, caching mode %s,"
-	    " page-selective invalidation %s", ver >> 4 & 15, ver & 15, sagaw,
-	    levels, cap & CAP_CM ? "on" : "off", psi ? "yes" : "no");
+	    " iotlb invalidation %s", ver >> 4 & 15, ver & 15, sagaw,
+	    levels, cap & CAP_CM ? "on" : "off",
+	    psi ? "page-selective" : "domain-selective");
 
 	/* root entry of bus 0 -> context table; edu's context entry */
 	q_ram_zero(ROOT, PAGE_SIZE);
@@ -258,6 +259,15 @@ void script_viommu(void)
 	}
 	if (opt.churn)
 		say("churn: %u of %u rounds ok", churn_ok, opt.churn);
+
+	/* the churn left A and B alone (and B is in the IOTLB again) */
+	pattern(p, sizeof(p), 5);
+	q_ram_write(GPA_X, p, sizeof(p));
+	q_ram_zero(GPA_Y, PAGE_SIZE);
+	edu_dma(0, IOVA_A);
+	edu_dma(1, IOVA_B);
+	check_ram("after the churn, iova 0xa000000 -> 0xb000000 still copies",
+		  GPA_Y, p);
 
 	/* unmap B: a DMA to it must leave GPA Y alone */
 	unmap(IOVA_B, opt.brk != BREAK_UNMAP_INVAL);
