@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -162,7 +163,7 @@ static void send_all(const char *s, size_t len)
 static size_t recv_line(void)
 {
 	for (;;) {
-		char *nl = memchr(rbuf, '\n', rlen);
+		char *nl = rlen ? memchr(rbuf, '\n', rlen) : NULL;
 
 		if (nl) {
 			size_t n = (size_t)(nl - rbuf);
@@ -592,6 +593,7 @@ static void start_qemu(char **qargv, int qargc)
 		    a_null[] = "/dev/null";
 	char qtest_arg[320];
 	char **argv;
+	pid_t parent;
 	int lfd, i;
 	double deadline;
 
@@ -623,14 +625,17 @@ static void start_qemu(char **qargv, int qargc)
 	argv[i] = NULL;
 
 	fflush(stdout);
+	parent = getpid();
 	qemu = fork();
 	if (qemu < 0)
 		fail("fork: %s", strerror(errno));
 	if (qemu == 0) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		/* QEMU's own output must never reach the transcript */
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(2, 1) < 0)
+		/* QEMU's own output must never reach the transcript; QEMU
+		 * must not outlive us, however we end */
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(2, 1) < 0 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(127);
 		execvp(argv[0], argv);
 		fprintf(stderr, "qtest-edu: exec %s: %s\n", argv[0],
@@ -666,9 +671,10 @@ static void start_qemu(char **qargv, int qargc)
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		fail("setsockopt: %s", strerror(errno));
-	/* the socket file is no longer needed */
+	/* the socket file and its directory are no longer needed */
 	unlink(path);
-	path[0] = 0;
+	rmdir(dir);
+	path[0] = dir[0] = 0;
 }
 
 /* SIGTERM, wait (bounded), report; returns 0 if QEMU exited with 0 */
