@@ -85,6 +85,12 @@ else
 	fails=$((fails + 1))
 fi
 
+echo "NESTIO-REL qtest-edu.host.checks passed $((8 - fails)) of 8 (plain, viommu x2, dsi, 3-level, 2 wrong scripts, reproducible)"
+neg=0
+grep -q '^qtest-edu: FAILED' "$tmp/break-byte.out" && neg=$((neg + 1))
+grep -q '^qtest-edu: FAILED' "$tmp/break-unmap-inval.out" && neg=$((neg + 1))
+echo "NESTIO-REL qtest-edu.host.negative caught $neg of 2 (corrupted byte, skipped unmap invalidation)"
+
 echo "--- plain transcript"
 cat "$tmp/plain.out"
 echo "--- viommu transcript"
