@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * qtest-edu: plays the guest for a QEMU started with -accel qtest, drives
+ * an edu DMA device (emulated, or passed through with vfio-pci) and,
+ * optionally, the q35 Intel VT-d in front of it. Shared declarations of
+ * qtest-edu.c (protocol, PCI, edu, plain script) and qtest-vtd.c (VT-d).
+ */
+#ifndef QTEST_EDU_H
+#define QTEST_EDU_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define PAGE_SIZE 4096u
+#define EDU_BUF 0x40000u	/* the edu buffer, as a device-side DMA address */
+
+/* what a deliberately wrong script breaks (--break) */
+enum qbreak {
+	BREAK_NONE,
+	BREAK_BYTE,		/* corrupt one byte of RAM after a DMA */
+	BREAK_MAP_INVAL,	/* skip the invalidation after mapping A */
+	BREAK_UNMAP_INVAL,	/* skip the invalidation after unmapping B */
+};
+
+struct opts {
+	int viommu;
+	int dsi;		/* domain-selective IOTLB invalidation only */
+	unsigned churn;
+	uint64_t seed;
+	enum qbreak brk;
+};
+
+extern struct opts opt;
+
+/* failure: message on stderr, FAILED line on stdout, cleanup, exit 1 */
+_Noreturn void fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* one canonical transcript line on stdout */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* qtest protocol: each call sends one command and checks the answer */
+uint32_t q_readl(uint64_t addr);
+uint64_t q_readq(uint64_t addr);
+void q_writel(uint64_t addr, uint32_t val);
+void q_writeq(uint64_t addr, uint64_t val);
+void q_ram_write(uint64_t addr, const uint8_t *buf, size_t len);
+void q_ram_read(uint64_t addr, uint8_t *buf, size_t len);
+void q_ram_zero(uint64_t addr, size_t len);
+
+/* deterministic patterns */
+uint64_t rng_next(uint64_t *state);
+void pattern(uint8_t *buf, size_t len, uint64_t tag);
+
+/* the edu device found on bus 0 */
+extern unsigned edu_devfn;
+
+/* one DMA: to_ram = 1 is edu buffer -> RAM at iova, 0 is RAM -> edu */
+void edu_dma(int to_ram, uint64_t iova);
+/* compares 4 KiB of RAM at gpa with want and prints one line; 0 if equal */
+int check_ram(const char *what, uint64_t gpa, const uint8_t *want);
+/* RAM at gpa holds a uniform byte value? returns it, or -1 */
+int ram_uniform(uint64_t gpa);
+
+/* the --viommu script (qtest-vtd.c) */
+void script_viommu(void);
+
+#endif
