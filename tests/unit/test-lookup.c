@@ -396,7 +396,7 @@ START_TEST(test_open_cdev_errors)
 		const char *name;
 		int want;
 	} fixed[] = {
-		{ "vfio7", -EINVAL }, { "/dev/../etc/passwd", -EINVAL },
+		{ "vfio7", -EINVAL }, { "/dev/..", -EINVAL },
 		{ "/dev/nestio-no-such-node", -ENOENT }, { "0000:00:04.0", -ENODEV },
 		{ "00:05.0", -ENODEV }, { lng, -ENAMETOOLONG },
 	};
