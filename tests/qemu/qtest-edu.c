@@ -17,7 +17,9 @@
  * Written from QEMU's protocol description (system/qtest.c) and the edu
  * device's documentation; no code of QEMU's libqtest is used.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "qtest-edu.h"
 
 #include <errno.h>

@@ -9,7 +9,9 @@
  *
  * Written from the Intel VT-d specification (chapters 9 and 10).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "qtest-edu.h"
 
 #include <inttypes.h>
