@@ -75,6 +75,7 @@ pair() {
 	fi
 }
 
+t0=$(date +%s)
 pair dma -- "$q" $base $pass
 pair viommu --viommu -- "$q" $base $viommu $pass
 pair handed viommu-handed --viommu --churn 8 -- "$q" $base $viommu $handed
@@ -89,4 +90,5 @@ cat "$tmp/negative"
 [ "$rc" = 1 ] && grep -q '^qtest-edu: FAILED' "$tmp/negative" ||
 	err "a DMA through a mapping QEMU was never told of did not fail (exit $rc)"
 [ -z "$(holders)" ] || err "still open after the failed script: $(holders)"
+echo "NESTIO-REL qemu.tier seconds $(( $(date +%s) - t0 )) (7 QEMU runs)"
 finish
