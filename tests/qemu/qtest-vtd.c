@@ -295,4 +295,24 @@ void script_viommu(void)
 	check_ram("edu buffer after the blocked read is all zero", GPA_X, zero);
 	fprintf(stderr, "qtest-edu: VT-d fault status 0x%x\n",
 		q_readl(VTD + R_FSTS));
+
+	/*
+	 * Translation off: the device is on guest physical addresses again.
+	 * QEMU takes the IOMMU region out of vfio's memory listener with one
+	 * unmap of [0, 2^63) and one of [2^63, 2^64) -- the second covers
+	 * nothing mapped, which the kernel answers with ENOENT and QEMU takes
+	 * as success -- and maps guest RAM again.
+	 */
+	q_writel(VTD + R_GCMD, q_readl(VTD + R_GSTS) & GSTS_ONESHOT & ~GCMD_TE);
+	wait_reg(R_GSTS, 0, GCMD_TE, 0, "translation disable");
+	say("vtd: translation disabled");
+	pattern(p, sizeof(p), 6);
+	q_ram_write(GPA_X, p, sizeof(p));
+	q_ram_zero(GPA_Y, PAGE_SIZE);
+	edu_dma(0, GPA_X);
+	edu_dma(1, GPA_Y);
+	say("dma: ram->edu from gpa 0x%x, edu->ram to gpa 0x%x: done", GPA_X,
+	    GPA_Y);
+	check_ram("untranslated, gpa 0x3000000 holds what gpa 0x2000000 held",
+		  GPA_Y, p);
 }
