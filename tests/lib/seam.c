@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Tier 1: the seam (see seam.h). */
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "seam.h"
 
@@ -122,4 +126,45 @@ void tu_seam_remove(void)
 {
 	seam_on = false;
 	tu_seam_answer = NULL;
+}
+
+/* ---- a made-up sysfs tree (tu_sysfs_root) ---- */
+
+static char fake_sysfs[64];
+
+const char *tu_fake_sysfs_new(void)
+{
+	strcpy(fake_sysfs, "/tmp/nestio-sysfs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fake_sysfs));
+	tu_sysfs_root = fake_sysfs;
+	return fake_sysfs;
+}
+
+void tu_fake_sysfs_mkdir(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", fake_sysfs, rel);
+	for (char *s = path + strlen(fake_sysfs) + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(path, 0755);
+			*s = '/';
+		}
+	}
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path,
+		      strerror(errno));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+void tu_fake_sysfs_free(void)
+{
+	tu_sysfs_root = NULL;
+	nftw(fake_sysfs, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -37,5 +37,14 @@ struct msghdr;
 extern ssize_t (*tu_recvmsg_hook)(int fd, struct msghdr *msg, int flags);
 /* when set, opendir() of a path under /sys/ opens it under this instead */
 extern const char *tu_sysfs_root;
+/*
+ * A made-up sysfs tree: tu_fake_sysfs_new() makes an empty temporary
+ * directory and points tu_sysfs_root at it (returned), tu_fake_sysfs_mkdir()
+ * makes a directory under it with its parents ("bus/pci/devices/..."),
+ * tu_fake_sysfs_free() removes the tree and clears tu_sysfs_root.
+ */
+const char *tu_fake_sysfs_new(void);
+void tu_fake_sysfs_mkdir(const char *rel);
+void tu_fake_sysfs_free(void);
 
 #endif

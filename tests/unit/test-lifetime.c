@@ -4,7 +4,6 @@
  * release before destroy), pins, logging, and device-name resolution.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,47 +273,22 @@ END_TEST
 
 /* ================================================================= open */
 
-static char sysroot[64];
-
-static void mkdir_p(const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", sysroot, rel);
-	for (char *s = path + strlen(sysroot) + 1; *s; s++) {
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(path, 0755);
-			*s = '/';
-		}
-	}
-	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
-}
+static const char *sysroot;
 
 static void setup_sysfs(void)
 {
 	setup_seam();
-	strcpy(sysroot, "/tmp/nestio-sysfs-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sysroot));
-	tu_sysfs_root = sysroot;	/* /sys/... is looked up in there */
-	mkdir_p("bus/pci/devices/0000:00:03.0/vfio-dev/vfio97");
-	mkdir_p("bus/pci/devices/0000:00:0a.0/vfio-dev/vfio98");
-	mkdir_p("bus/pci/devices/0000:00:04.0");		/* not vfio-pci */
-	mkdir_p("bus/pci/devices/0000:00:05.0/vfio-dev/vfio");	/* no number */
-	mkdir_p("bus/pci/devices/0000:00:05.0/vfio-dev/other");
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
+	sysroot = tu_fake_sysfs_new();	/* /sys/... is looked up in there */
+	tu_fake_sysfs_mkdir("bus/pci/devices/0000:00:03.0/vfio-dev/vfio97");
+	tu_fake_sysfs_mkdir("bus/pci/devices/0000:00:0a.0/vfio-dev/vfio98");
+	tu_fake_sysfs_mkdir("bus/pci/devices/0000:00:04.0");		/* not vfio-pci */
+	tu_fake_sysfs_mkdir("bus/pci/devices/0000:00:05.0/vfio-dev/vfio");	/* no number */
+	tu_fake_sysfs_mkdir("bus/pci/devices/0000:00:05.0/vfio-dev/other");
 }
 
 static void teardown_sysfs(void)
 {
-	tu_sysfs_root = NULL;
-	nftw(sysroot, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tu_fake_sysfs_free();
 	teardown_seam();
 }
 
