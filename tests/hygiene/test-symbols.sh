@@ -6,7 +6,9 @@
 #      symbols of lib/libnestio.sym;
 #  (b) the functions include/libnestio.h declares == lib/libnestio.sym;
 #  (c) lib/.libs/libnestio.a defines no global symbol outside the nestio_
-#      (public) and nio_ (internal) prefixes.
+#      (public) and nio_ (internal) prefixes;
+#  (d) debian/libnestio0.symbols lists the same symbols (when debian/ is
+#      there: not in a release tarball).
 # In a sanitized build (./configure --enable-sanitizers) the objects also
 # define the sanitizers' symbols: san_symbols (symbols.sh) maps each
 # instrumented global's ODR indicator to the variable's own name and drops
@@ -116,6 +118,19 @@ report_missing "declared in include/libnestio.h but not in lib/libnestio.sym" \
 	"$tmp/header" "$tmp/sym"
 report_missing "in lib/libnestio.sym but not declared in include/libnestio.h" \
 	"$tmp/sym" "$tmp/header"
+
+# (d) .sym <-> the Debian symbols file, where the tree has debian/ (a
+# release tarball does not): a symbol missing there fails dpkg-gensymbols
+# only when the packages are built, long after the change
+debsym=$top_srcdir/debian/libnestio0.symbols
+if [ -f "$debsym" ]; then
+	sed -n 's/^ \(nestio_[a-z0-9_]*\)@LIBNESTIO_[0-9.]* .*/\1/p' "$debsym" |
+		LC_ALL=C sort -u > "$tmp/debian"
+	report_missing "in lib/libnestio.sym but not in debian/libnestio0.symbols" \
+		"$tmp/sym" "$tmp/debian"
+	report_missing "in debian/libnestio0.symbols but not in lib/libnestio.sym" \
+		"$tmp/debian" "$tmp/sym"
+fi
 
 # (c) no global symbol of the static library outside nestio_ / nio_
 if [ -f "$ar" ]; then
