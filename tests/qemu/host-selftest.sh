@@ -102,7 +102,7 @@ expect() {
 rp_runs=0
 if "$qemu" -M q35 -device help 2>/dev/null | grep -q '"pcie-root-port"'; then
 	rp_runs=1
-	checks=$((checks + 9))
+	checks=$((checks + 10))
 	rp="-device pcie-root-port,id=rp0,chassis=1,slot=1"
 	# shellcheck disable=SC2086
 	{

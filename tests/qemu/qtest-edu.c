@@ -674,6 +674,8 @@ static void start_qemu(char **qargv, int qargc)
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		fail("setsockopt: %s", strerror(errno));
+	if (opt.eject)
+		drop_inherited_fds(sock);
 	/* the socket file and its directory are no longer needed */
 	unlink(path);
 	rmdir(dir);
@@ -729,7 +731,8 @@ static _Noreturn void usage(void)
 		"                ... -device edu,bus=rp0): configure the port, use bus 1\n"
 		"  --eject       after the script, unplug edu through q35's ACPI PCI hotplug\n"
 		"                registers and report the fds QEMU still holds on /dev/iommu\n"
-		"                and /dev/vfio/devices/* (expected 0 and 0)\n"
+		"                and /dev/vfio/devices/* (expected 0 and 0); the client\n"
+		"                closes its copies of inherited fds, QEMU keeps its own\n"
 		"  --iommufd-fd N  QEMU was given its iommufd as fd N (-object iommufd,fd=N):\n"
 		"                expect it still open (1 and 0), take it with pidfd_getfd()\n"
 		"                and allocate an IOAS on it, which must get id 1\n");

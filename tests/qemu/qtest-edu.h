@@ -90,6 +90,10 @@ void script_viommu(void);
  * root port on bus 0 (bus numbers 1/1, a memory window over BAR0, memory
  * and bus master on) so that edu answers on bus 1 */
 void setup_root_port(void);
+/* qtest-eject.c: with --eject, once QEMU runs: close the client's copies
+ * of the fds it inherited (QEMU has them too), all but keep, so that
+ * QEMU's close of a VFIO cdev or iommufd it was handed is the last one */
+void drop_inherited_fds(int keep);
 /* qtest-eject.c: --eject, after the script: unplug edu as a guest's _EJ0
  * does, prove it is gone, report what QEMU still holds and, with
  * --iommufd-fd, that the iommufd holds no object any more */

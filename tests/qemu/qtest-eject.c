@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -115,6 +116,29 @@ void setup_root_port(void)
 	if ((cmd & (CMD_MEMORY | CMD_MASTER)) != (CMD_MEMORY | CMD_MASTER))
 		fail("the root port's PCI_COMMAND did not take memory + bus master");
 	edu_bus = SEC_BUS;
+}
+
+void drop_inherited_fds(int keep)
+{
+	int fds[256], n = 0, i;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (!d)
+		fail("/proc/self/fd: %s", strerror(errno));
+	while ((de = readdir(d)) && n < 256) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && fd > 2 && fd != keep &&
+		    fd != dirfd(d))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "qtest-edu: closing inherited fd %d (QEMU has"
+			" it)\n", fds[i]);
+		close(fds[i]);
+	}
 }
 
 /* QEMU's fds on /dev/iommu and on VFIO device cdevs */
