@@ -5,12 +5,16 @@
  * "write ADDR SIZE 0xHEX", "clock_step NS", each answered "OK [value]").
  *
  *   qtest-edu [--viommu [--dsi]] [--churn N] [--seed S] [--break WHAT]
+ *             [--root-port [--eject [--iommufd-fd N]]]
  *             -- QEMU-BINARY [QEMU ARGS..]
  *
- * It finds the edu device (1234:11e8) on bus 0, gives BAR0 an address,
- * turns on memory space and bus mastering, and moves 4 KiB buffers between
- * guest RAM and the edu buffer; with --viommu through IOVAs it maps in the
- * q35 Intel VT-d (qtest-vtd.c). The transcript on stdout is canonical (no
+ * It finds the edu device (1234:11e8) on bus 0 (or, with --root-port, on
+ * bus 1 behind a PCIe root port it configures itself), gives BAR0 an
+ * address, turns on memory space and bus mastering, and moves 4 KiB
+ * buffers between guest RAM and the edu buffer; with --viommu through
+ * IOVAs it maps in the q35 Intel VT-d (qtest-vtd.c). With --eject it then
+ * unplugs edu through ACPI PCI hotplug and reports what QEMU still holds
+ * (qtest-eject.c). The transcript on stdout is canonical (no
  * pids, paths or timings) so that two QEMU builds can be compared byte for
  * byte; diagnostics go to stderr. Exit 0 ok, 1 failed, 2 usage.
  *
@@ -38,23 +42,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IO_TIMEOUT_S 20		/* one qtest answer, one DMA */
 #define START_TIMEOUT_S 60	/* QEMU start-up until it connects */
 
 #define EDU_VENDOR_DEVICE 0x11e81234u
 #define EDU_ID 0x010000edu
-#define BAR0_ADDR 0xe0000000u	/* in q35's PCI hole with -m 128M */
 
 /* plain script: guest-physical addresses, used as IOVAs (no vIOMMU) */
 #define GPA_X 0x2000000u
 #define GPA_Y 0x3000000u
 #define IOVA_HOLE 0x9000000u	/* not guest RAM, below edu's 28-bit mask */
 
-struct opts opt = { .churn = 32, .seed = 1 };
-unsigned edu_devfn;
+struct opts opt = { .churn = 32, .seed = 1, .iommufd_fd = -1 };
+unsigned edu_bus, edu_devfn;
+pid_t qemu = -1;
 
 static int sock = -1;
-static pid_t qemu = -1;
 static char dir[256];
 static char path[300];
 static uint64_t bar0;
@@ -108,14 +110,13 @@ void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* a check failed: the script goes on, the result will be FAILED */
-static void note_failure(const char *what)
+void note_failure(const char *what)
 {
 	if (!first_failure[0])
 		snprintf(first_failure, sizeof(first_failure), "%s", what);
 }
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -259,7 +260,7 @@ static uint64_t number(const char *s)
 	return v;
 }
 
-static void q_outl(uint16_t port, uint32_t v)
+void q_outl(uint16_t port, uint32_t v)
 {
 	cmdf("outl 0x%x 0x%x", port, v);
 }
@@ -269,7 +270,7 @@ static void q_outw(uint16_t port, uint16_t v)
 	cmdf("outw 0x%x 0x%x", port, v);
 }
 
-static uint32_t q_inl(uint16_t port)
+uint32_t q_inl(uint16_t port)
 {
 	return (uint32_t)number(cmdf("inl 0x%x", port));
 }
@@ -380,69 +381,69 @@ void pattern(uint8_t *buf, size_t len, uint64_t tag)
 
 /* ---- PCI config space through 0xcf8/0xcfc ---- */
 
-static uint32_t cfg_addr(unsigned devfn, unsigned reg)
+static uint32_t cfg_addr(unsigned bus, unsigned devfn, unsigned reg)
 {
-	return 0x80000000u | devfn << 8 | (reg & 0xfc);
+	return 0x80000000u | (bus & 0xff) << 16 | devfn << 8 | (reg & 0xfc);
 }
 
-static uint32_t cfg_read32(unsigned devfn, unsigned reg)
+uint32_t cfg_read32(unsigned bus, unsigned devfn, unsigned reg)
 {
-	q_outl(0xcf8, cfg_addr(devfn, reg));
+	q_outl(0xcf8, cfg_addr(bus, devfn, reg));
 	return q_inl(0xcfc);
 }
 
-static void cfg_write32(unsigned devfn, unsigned reg, uint32_t v)
+void cfg_write32(unsigned bus, unsigned devfn, unsigned reg, uint32_t v)
 {
-	q_outl(0xcf8, cfg_addr(devfn, reg));
+	q_outl(0xcf8, cfg_addr(bus, devfn, reg));
 	q_outl(0xcfc, v);
 }
 
-static uint16_t cfg_read16(unsigned devfn, unsigned reg)
+uint16_t cfg_read16(unsigned bus, unsigned devfn, unsigned reg)
 {
-	q_outl(0xcf8, cfg_addr(devfn, reg));
+	q_outl(0xcf8, cfg_addr(bus, devfn, reg));
 	return q_inw((uint16_t)(0xcfc + (reg & 2)));
 }
 
-static void cfg_write16(unsigned devfn, unsigned reg, uint16_t v)
+void cfg_write16(unsigned bus, unsigned devfn, unsigned reg, uint16_t v)
 {
-	q_outl(0xcf8, cfg_addr(devfn, reg));
+	q_outl(0xcf8, cfg_addr(bus, devfn, reg));
 	q_outw((uint16_t)(0xcfc + (reg & 2)), v);
 }
 
 static void setup_edu(void)
 {
-	unsigned devfn;
+	unsigned bus = edu_bus, devfn;
 	uint32_t bar, mask, size;
 	uint16_t cmd;
 
 	for (devfn = 0; devfn < 256; devfn++)
-		if (cfg_read32(devfn, 0) == EDU_VENDOR_DEVICE)
+		if (cfg_read32(bus, devfn, 0) == EDU_VENDOR_DEVICE)
 			break;
 	if (devfn == 256)
-		fail("no edu device (1234:11e8) on PCI bus 0");
+		fail("no edu device (1234:11e8) on PCI bus %u", bus);
 	edu_devfn = devfn;
 
-	bar = cfg_read32(devfn, 0x10);
+	bar = cfg_read32(bus, devfn, 0x10);
 	if (bar & 1)
 		fail("edu BAR0 is an I/O BAR");
-	cfg_write32(devfn, 0x10, 0xffffffffu);
-	mask = cfg_read32(devfn, 0x10) & ~0xfu;
+	cfg_write32(bus, devfn, 0x10, 0xffffffffu);
+	mask = cfg_read32(bus, devfn, 0x10) & ~0xfu;
 	size = ~mask + 1;
-	cfg_write32(devfn, 0x10, BAR0_ADDR);
+	cfg_write32(bus, devfn, 0x10, BAR0_ADDR);
 	if ((bar & 6) == 4)	/* 64-bit BAR: upper half */
-		cfg_write32(devfn, 0x14, 0);
-	if ((cfg_read32(devfn, 0x10) & ~0xfu) != BAR0_ADDR)
+		cfg_write32(bus, devfn, 0x14, 0);
+	if ((cfg_read32(bus, devfn, 0x10) & ~0xfu) != BAR0_ADDR)
 		fail("edu BAR0 did not take address 0x%x", BAR0_ADDR);
 	bar0 = BAR0_ADDR;
-	say("pci: edu 1234:11e8 at 00:%02x.%u, bar0 %s-bit memory, %u KiB, at 0x%x",
-	    devfn >> 3, devfn & 7, (bar & 6) == 4 ? "64" : "32", size / 1024,
+	say("pci: edu 1234:11e8 at %02x:%02x.%u, bar0 %s-bit memory, %u KiB, at 0x%x",
+	    bus, devfn >> 3, devfn & 7, (bar & 6) == 4 ? "64" : "32", size / 1024,
 	    BAR0_ADDR);
-	if (size != 1u << 20)
+	if (size != BAR0_SIZE)
 		fail("edu BAR0 is %u bytes, not 1 MiB", size);
 
-	cmd = cfg_read16(devfn, 0x04);
-	cfg_write16(devfn, 0x04, cmd | 0x6);	/* memory space, bus master */
-	cmd = cfg_read16(devfn, 0x04);
+	cmd = cfg_read16(bus, devfn, 0x04);
+	cfg_write16(bus, devfn, 0x04, cmd | 0x6);	/* memory space, bus master */
+	cmd = cfg_read16(bus, devfn, 0x04);
 	say("pci: command memory %s, bus master %s", cmd & 2 ? "on" : "OFF",
 	    cmd & 4 ? "on" : "OFF");
 	if ((cmd & 6) != 6)
@@ -673,6 +674,8 @@ static void start_qemu(char **qargv, int qargc)
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		fail("setsockopt: %s", strerror(errno));
+	if (opt.eject)
+		drop_inherited_fds(sock);
 	/* the socket file and its directory are no longer needed */
 	unlink(path);
 	rmdir(dir);
@@ -712,7 +715,8 @@ static int stop_qemu(void)
 static _Noreturn void usage(void)
 {
 	fprintf(stderr,
-		"usage: qtest-edu [--viommu [--dsi]] [--churn N] [--seed S] [--break WHAT]"
+		"usage: qtest-edu [--viommu [--dsi]] [--churn N] [--seed S] [--break WHAT]\n"
+		"                 [--root-port [--eject [--iommufd-fd N]]]"
 		" -- QEMU-BINARY [QEMU ARGS...]\n"
 		"  --viommu      program the q35 Intel VT-d and DMA through IOVAs\n"
 		"  --dsi         invalidate the IOTLB domain-selectively, never per page\n"
@@ -722,7 +726,16 @@ static _Noreturn void usage(void)
 		"                byte (corrupt one byte of RAM after a DMA),\n"
 		"                unmap-inval (skip the invalidation after unmapping B),\n"
 		"                map-inval (skip it after mapping A; only a VMM that\n"
-		"                shadows the tables, e.g. vfio, notices)\n");
+		"                shadows the tables, e.g. vfio, notices)\n"
+		"  --root-port   edu is behind a PCIe root port (-device pcie-root-port,id=rp0,\n"
+		"                ... -device edu,bus=rp0): configure the port, use bus 1\n"
+		"  --eject       after the script, unplug edu through q35's ACPI PCI hotplug\n"
+		"                registers and report the fds QEMU still holds on /dev/iommu\n"
+		"                and /dev/vfio/devices/* (expected 0 and 0); the client\n"
+		"                closes its copies of inherited fds, QEMU keeps its own\n"
+		"  --iommufd-fd N  QEMU was given its iommufd as fd N (-object iommufd,fd=N):\n"
+		"                expect it still open (1 and 0), take it with pidfd_getfd()\n"
+		"                and allocate an IOAS on it, which must get id 1\n");
 	exit(2);
 }
 
@@ -760,24 +773,42 @@ int main(int argc, char **argv)
 					opt.brk = (enum qbreak)j;
 			if (opt.brk == BREAK_NONE)
 				usage();
+		} else if (strcmp(argv[i], "--root-port") == 0) {
+			opt.root_port = 1;
+		} else if (strcmp(argv[i], "--eject") == 0) {
+			opt.eject = 1;
+		} else if (strcmp(argv[i], "--iommufd-fd") == 0 && i + 1 < argc) {
+			uint64_t fd = arg_number(argv[++i]);
+
+			if (fd > 1u << 20)
+				usage();
+			opt.iommufd_fd = (int)fd;
 		} else {
 			usage();
 		}
 	}
-	if (i + 1 >= argc)
+	/* q35 offers ACPI hotplug only on buses behind bridges */
+	if (i + 1 >= argc || (opt.eject && !opt.root_port) ||
+	    (opt.iommufd_fd >= 0 && !opt.eject))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 
-	say("qtest-edu: %s, seed %" PRIu64 ", churn %u%s%s",
+	say("qtest-edu: %s, seed %" PRIu64 ", churn %u%s%s%s%s",
 	    opt.viommu ? "viommu" : "plain", opt.seed, opt.churn,
-	    opt.brk ? ", break " : "", opt.brk ? breaks[opt.brk] : "");
+	    opt.brk ? ", break " : "", opt.brk ? breaks[opt.brk] : "",
+	    opt.root_port ? ", behind a root port" : "",
+	    opt.eject ? ", eject" : "");
 	start_qemu(argv + i + 1, argc - i - 1);
+	if (opt.root_port)
+		setup_root_port();
 	setup_edu();
 	edu_hello();
 	if (opt.viommu)
 		script_viommu();
 	else
 		script_plain();
+	if (opt.eject)
+		eject_edu();
 	qemu_bad = stop_qemu();
 	cleanup();
 	if (!first_failure[0] && qemu_bad)

@@ -194,11 +194,13 @@ static void setup_vtd(void)
 	    levels, cap & CAP_CM ? "on" : "off",
 	    psi ? "page-selective" : "domain-selective");
 
-	/* root entry of bus 0 -> context table; edu's context entry */
+	/* root entry of edu's bus -> context table; edu's context entry
+	 * (the source-id is edu's own bus/devfn, also behind a PCIe root
+	 * port, which does not take over requests as a PCI bridge would) */
 	q_ram_zero(ROOT, PAGE_SIZE);
 	q_ram_zero(CTX, PAGE_SIZE);
 	top_pt = pt_alloc();
-	q_writeq(ROOT, CTX | 1);
+	q_writeq(ROOT + edu_bus * 16, CTX | 1);
 	q_writeq(CTX + edu_devfn * 16 + 8, aw | DOMAIN << 8);
 	q_writeq(CTX + edu_devfn * 16, top_pt | 1);	/* TT 0: untranslated */
 
@@ -207,8 +209,9 @@ static void setup_vtd(void)
 	inval_context();
 	inval_iotlb(IOTLB_GLOBAL, 0);
 	gcmd(GCMD_TE, "translation enable");
-	say("vtd: root table set, context of 00:%02x.%u in domain %u,"
-	    " translation enabled", edu_devfn >> 3, edu_devfn & 7, DOMAIN);
+	say("vtd: root table set, context of %02x:%02x.%u in domain %u,"
+	    " translation enabled", edu_bus, edu_devfn >> 3, edu_devfn & 7,
+	    DOMAIN);
 }
 
 void script_viommu(void)
