@@ -10,7 +10,8 @@
 # backend placed by tests/qemu/place-port.py, linked against the
 # libnestio.so built here from TOP ($BUILD/qemu-lib). Minimal: x86_64-softmmu
 # with the qtest accelerator, q35, intel-iommu, vfio-pci, the iommufd
-# object and the emulated edu (for the client's self-test on the host);
+# object, PCIe root ports (the client unplugs the device from one, through
+# ACPI, to make QEMU tear it down) and the emulated edu (for the client's self-test on the host);
 # everything optional off. The binary is cached in
 # CACHE/qemu/<version>-<key>, the key hashing the source's SHA256, the port,
 # this script and include/libnestio.h (the ABI the binary links against):
@@ -52,6 +53,7 @@ devices='CONFIG_Q35=y
 CONFIG_VFIO_PCI=y
 CONFIG_VTD=y
 CONFIG_IOMMUFD=y
+CONFIG_PCIE_PORT=y
 CONFIG_EDU=y'
 opts="--target-list=x86_64-softmmu --without-default-features --without-default-devices
       --with-devices-x86_64=nestio --disable-docs --disable-pixman --enable-tcg

@@ -13,7 +13,8 @@
 # transcripts must be identical; the port must really have gone through
 # libnestio (its debug log names the ioctls) and stock must not have.
 # After each run no process may hold /dev/iommu or the cdev, and the
-# device binds again. The last pair gets its iommufd and cdev from
+# device binds again. Two pairs end by ejecting the device (QEMU's
+# teardown through the backend); the last gets its iommufd and cdev from
 # `nestioctl exec`, as management software hands them over.
 set -u
 . /share/cli-lib.sh
@@ -26,7 +27,13 @@ cdev=/dev/vfio/devices/$(ls "/sys/bus/pci/devices/$bdf/vfio-dev")
 base="-accel qtest -M q35 -nodefaults -display none -m 128M -L /opt/qemu/share"
 viommu="-device intel-iommu,caching-mode=on"
 pass="-object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0,id=edu"
-handed="-object iommufd,id=io0,fd=10 -device vfio-pci,fd=11,iommufd=io0,id=edu"
+# behind a PCIe root port, which the client ejects edu from (ACPI hotplug,
+# as a guest's _EJ0 does): QEMU unrealizes the device, and the backend's
+# teardown runs (detach, the hwpt's and IOAS's ids freed, unbind,
+# disconnect); the client then counts what QEMU still holds
+rp="-device pcie-root-port,id=rp0,chassis=1,slot=1"
+pass_rp="-object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0,id=edu,bus=rp0"
+handed_rp="-object iommufd,id=io0,fd=10 -device vfio-pci,fd=11,iommufd=io0,id=edu,bus=rp0"
 
 # holders: the pids that have /dev/iommu or the cdev open
 holders() {
@@ -56,6 +63,7 @@ pair() {
 		maps=$(grep -c 'libnestio: .*IOMMU_IOAS_MAP ' "$tmp/$name.$mode.err")
 		unmaps=$(grep -c 'libnestio: .*IOMMU_IOAS_UNMAP ' "$tmp/$name.$mode.err")
 		binds=$(grep -c 'libnestio: .*VFIO_DEVICE_BIND_IOMMUFD' "$tmp/$name.$mode.err")
+		destroys=$(grep -c 'libnestio: .*IOMMU_DESTROY .*: ok' "$tmp/$name.$mode.err")
 		# QEMU's own complaint about a failed unmap (vfio's listener)
 		! grep -q 'vfio_container_dma_unmap' "$tmp/$name.$mode.err" ||
 			err "$name ($mode): QEMU reported a failed unmap: $(grep vfio_container_dma_unmap "$tmp/$name.$mode.err")"
@@ -70,7 +78,13 @@ pair() {
 				[ "$enoent" -ge 1 ] ||
 					err "$name (port): no unmap of an unmapped range reached the kernel" ;;
 			esac
-			echo "NESTIO-REL qemu.$name.port maps $maps unmaps $unmaps (of nothing mapped: $enoent) binds $binds"
+			# ejected: the hwpt and the IOAS destroyed through the library
+			# (the client's own IOAS on a handed-over fd is one more)
+			case "$name" in *eject*)
+				[ "$destroys" -ge 2 ] ||
+					err "$name (port): the teardown destroyed $destroys objects, not the hwpt and the IOAS" ;;
+			esac
+			echo "NESTIO-REL qemu.$name.port maps $maps unmaps $unmaps (of nothing mapped: $enoent) binds $binds destroys $destroys"
 		else
 			[ "$binds$maps$unmaps" = 000 ] ||
 				err "$name (stock): libnestio was called ($binds binds, $maps maps)"
@@ -87,9 +101,17 @@ pair() {
 }
 
 t0=$(date +%s)
+# 1. on the root bus, no vIOMMU: QEMU maps guest RAM, the client DMAs
 pair dma -- "$q" $base $pass
-pair viommu --viommu -- "$q" $base $viommu $pass
-pair handed viommu-handed --viommu --churn 8 -- "$q" $base $viommu $handed
+# 2. vIOMMU, behind a root port, ejected at the end: QEMU closes the cdev
+#    and its own /dev/iommu (the client checks: 0 and 0)
+pair viommu-eject --viommu --root-port --eject -- "$q" $base $viommu $rp $pass_rp
+# 3. the same with the iommufd and the cdev from nestioctl exec: after the
+#    eject QEMU still holds the iommufd it was given (not its own) and the
+#    client, taking it from QEMU (pidfd_getfd), finds no object left in it
+#    (a new IOAS gets id 1)
+pair handed viommu-eject-handed --viommu --churn 8 --root-port --eject --iommufd-fd 10 -- \
+	"$q" $base $viommu $rp $handed_rp
 
 # and the check can fail: a script that skips the invalidation after a map
 # leaves caching-mode QEMU without that mapping, so its DMA must not land
