@@ -171,6 +171,7 @@ static void count_fds(unsigned *iommu, unsigned *vfio)
 	closedir(d);
 }
 
+
 /* what QEMU still holds; its last references may go a little later than
  * the unplug (RCU), so wait (bounded) while it holds more than expected */
 static void report_held(void)
@@ -203,6 +204,8 @@ static void prove_iommufd_empty(void)
 	struct nestio_ctx *ctx = NULL;
 	struct nestio_ioas *ioas = NULL;
 	int n = opt.iommufd_fd, pidfd, fd, r;
+	double deadline = now() + IO_TIMEOUT_S;
+	unsigned tries = 1;
 	char what[120], lpath[64], link[PATH_MAX];
 	ssize_t len;
 	uint32_t id;
@@ -234,9 +237,45 @@ static void prove_iommufd_empty(void)
 		nestio_ctx_unref(ctx);
 		return;
 	}
+	/*
+	 * QEMU's close() of the cdev takes the fd out of its table at once,
+	 * but the file's release (the unbind, which destroys the device
+	 * object) runs as that thread returns from the call: a moment after
+	 * the fd counts above say 0. So ask again, bounded, while an object
+	 * is left below the new IOAS (each try's IOAS is destroyed).
+	 */
 	id = nestio_ioas_get_id(ioas);
+	while (id != 1 && now() < deadline) {
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+		ioas = nestio_ioas_unref(ioas);
+		r = nestio_ioas_new(ctx, &ioas);
+		if (r < 0)
+			fail("IOAS allocation on QEMU's fd %d: %s", n, strerror(-r));
+		id = nestio_ioas_get_id(ioas);
+		tries++;
+	}
+	if (tries > 1)
+		fprintf(stderr, "qtest-edu: IOAS id %u at try %u\n", id, tries);
 	say("iommufd: a new IOAS on QEMU's fd %d gets id %u%s", n, id,
 	    id == 1 ? ": ok, it held no object any more" : ": UNEXPECTED");
+	if (id != 1) {
+		/* which objects are left below it: a bound device answers
+		 * IOMMU_GET_HW_INFO */
+		static const struct nestio_device_ops none = { .sz = sizeof(none) };
+
+		for (uint32_t o = 1; o < id; o++) {
+			struct nestio_device *d = NULL;
+			uint32_t t;
+			size_t l = 0;
+
+			r = nestio_device_new_from_id(ctx, o, &none, NULL, &d);
+			if (!r)
+				r = nestio_device_get_hw_info(d, &t, NULL, &l);
+			fprintf(stderr, "qtest-edu: object %u left in QEMU's iommufd: %s\n",
+				o, r == 0 ? "a bound device" : strerror(-r));
+			nestio_device_unref(d);
+		}
+	}
 	if (id != 1) {
 		snprintf(what, sizeof(what), "the iommufd still holds objects"
 			 " (a new IOAS got id %u)", id);
