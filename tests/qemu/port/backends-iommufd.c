@@ -201,6 +201,10 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id,
 {
     struct nestio_ctx *ctx = nestio_port_ctx(be);
     struct nestio_hwpt_paging_opts opts = { .sz = sizeof(opts) };
+    struct nestio_hwpt_nested_opts nopts = { .sz = sizeof(nopts) };
+    const uint32_t known = IOMMU_HWPT_ALLOC_NEST_PARENT |
+                           IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+                           IOMMU_HWPT_ALLOC_PASID;
     struct nestio_stage1 s1 = {
         .type = NESTIO_STAGE1_RAW,
         .raw_type = data_type,
@@ -216,13 +220,20 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id,
                                                 data_type, data_len, data_ptr,
                                                 out_hwpt, errp);
     }
+    /* the kernel's flags in the library's words; QEMU's call has no
+     * fault queue id, so IOMMU_HWPT_FAULT_ID_VALID has no meaning here */
     if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) {
         opts.flags |= NESTIO_HWPT_NEST_PARENT;
     }
     if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) {
         opts.flags |= NESTIO_HWPT_DIRTY_TRACKING;
     }
-    r = nestio_ctx_lookup_device(ctx, dev_id, &dev);
+    if (flags & IOMMU_HWPT_ALLOC_PASID) {
+        opts.flags |= NESTIO_HWPT_PASID;
+        nopts.flags |= NESTIO_HWPT_PASID;
+    }
+    r = flags & ~known ? -EOPNOTSUPP
+                       : nestio_ctx_lookup_device(ctx, dev_id, &dev);
     if (!r && data_type == IOMMU_HWPT_DATA_NONE) {
         /* a paging hwpt on an IOAS */
         r = nestio_ctx_lookup_ioas(ctx, pt_id, &ioas);
@@ -235,7 +246,7 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id,
         /* a nested hwpt on a nest parent, its stage-1 data as QEMU has it */
         r = nestio_ctx_lookup_hwpt(ctx, pt_id, &parent);
         if (!r) {
-            r = nestio_hwpt_new_nested(dev, parent, &s1, NULL, &hwpt);
+            r = nestio_hwpt_new_nested(dev, parent, &s1, &nopts, &hwpt);
             nestio_hwpt_unref(parent);
         }
         nestio_device_unref(dev);
