@@ -50,8 +50,11 @@ bool iommufd_backend_connect(IOMMUFDBackend *be, Error **errp)
     if (!be->users) {
         /* an fd handed over (-object iommufd,fd=N) stays the caller's */
         r = be->owned ? nestio_ctx_new(&ctx) : nestio_ctx_new_from_fd(be->fd, &ctx);
-        if (r < 0) {
+        if (r < 0 && be->owned) {
             error_setg_errno(errp, -r, "Could not open '/dev/iommu'");
+            return false;
+        } else if (r < 0) {
+            error_setg_errno(errp, -r, "iommufd fd %d", be->fd);
             return false;
         }
         if (!nestio_port_ctxs) {
