@@ -41,7 +41,8 @@ set -- $uris
 url=$(echo "$1" | tr -d "'") tarball=$2 sum=${4#SHA256:}
 src=$cache/qemu-src
 mkdir -p "$src"
-if ! echo "$sum  $src/$tarball" | sha256sum -c --quiet - 2>/dev/null; then
+# (stdout is this script's answer: sha256sum's "FAILED" line must not reach it)
+if ! echo "$sum  $src/$tarball" | sha256sum -c --quiet - >/dev/null 2>&1; then
 	log "downloading $tarball"
 	rm -f "$src/$tarball"
 	/usr/lib/apt/apt-helper -qq download-file "$url" "$src/$tarball" "SHA256:$sum" >&2 2>/dev/null ||
