@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The QEMU tier, in the x86_64 test VM (installed as /tests/qemu-port.sh
-# with the ported QEMU in /opt/qemu): QEMU 10.0 with its iommufd backend
+# The QEMU tier, in the x86_64 test VM (installed as /late/qemu-port.sh,
+# which /init runs after every other test, with the ported QEMU in
+# /opt/qemu): QEMU 10.0 with its iommufd backend
 # ported onto libnestio runs with the qtest accelerator, the VM's edu
 # (bound to vfio-pci) passed through with -object iommufd, and our qtest
 # client (tests/qemu/qtest-edu.c) plays the guest: edu DMA through QEMU's
