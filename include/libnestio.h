@@ -272,6 +272,12 @@ struct nestio_ioas *nestio_hwpt_get_ioas(const struct nestio_hwpt *hwpt);
  * bytes the kernel takes for it.
  */
 #define NESTIO_STAGE1_RAW		(1u << 31)
+/*
+ * No stage 1 at all (VT-d PGTT=PT, a pass-through PASID entry): only the
+ * PASID binding table takes it, and binds its nest parent itself (stage 2
+ * only) at that PASID or RID. The union is not looked at.
+ */
+#define NESTIO_STAGE1_PASSTHROUGH	(1u << 30)
 
 #define NESTIO_VTD_S1_SRE		(1u << 0) /* supervisor requests */
 #define NESTIO_VTD_S1_EAFE		(1u << 1) /* extended access flag */
@@ -348,6 +354,26 @@ uint32_t nestio_vdevice_get_id(const struct nestio_vdevice *vdev);
 uint64_t nestio_vdevice_get_virt_id(const struct nestio_vdevice *vdev);
 struct nestio_viommu *nestio_vdevice_get_viommu(const struct nestio_vdevice *vdev);
 struct nestio_device *nestio_vdevice_get_device(const struct nestio_vdevice *vdev);
+
+/*
+ * SMMUv3 guest STEs (words 0 and 1, host byte order). A guest STE reduced
+ * to the fields a nested hwpt may carry: what nestio_smmuv3_ste_canon()
+ * answers, the kind of configuration it asks for.
+ */
+#define NESTIO_SMMUV3_STE_INVALID	0	/* V = 0 */
+#define NESTIO_SMMUV3_STE_ABORT		1	/* Config abort (or reserved) */
+#define NESTIO_SMMUV3_STE_BYPASS	2	/* stage 2 only */
+#define NESTIO_SMMUV3_STE_S1		3	/* the guest's CD table */
+#define NESTIO_SMMUV3_GBPA_ABORT	(1u << 20)	/* GBPA.ABORT */
+
+int nestio_smmuv3_ste_canon(const uint64_t ste[2], uint64_t out[2],
+			    uint64_t cleared[2]);
+int nestio_viommu_hwpt_for_ste(struct nestio_viommu *viommu,
+			       struct nestio_device *dev, const uint64_t ste[2],
+			       struct nestio_hwpt **out);
+int nestio_viommu_hwpt_for_gbpa(struct nestio_viommu *viommu,
+				struct nestio_device *dev, uint32_t gbpa,
+				struct nestio_hwpt **out);
 
 /* --------------------------------------------------- compatibility check */
 

@@ -205,6 +205,8 @@ static void hwpt_release(void *obj)
 {
 	struct nestio_hwpt *hwpt = obj;
 
+	if (hwpt->viommu)	/* first: nothing may hand it out any more */
+		nio_viommu_forget_hwpt(hwpt->viommu, hwpt);
 	nio_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (hwpt->bans_ro)
 		nio_ioas_allow_ro(hwpt->ioas);

@@ -267,6 +267,11 @@ static inline bool nio_vdevice_ok(const struct nestio_vdevice *vdev)
 	return nio_obj_of(vdev, NIO_MAGIC_VDEVICE);
 }
 
+/* lib/viommu.c: a hwpt being released stops being the vIOMMU's shared
+ * abort or bypass hwpt */
+void nio_viommu_forget_hwpt(struct nestio_viommu *viommu,
+			    const struct nestio_hwpt *hwpt);
+
 /* ---- stage-1 configurations (lib/stage1.c) ---- */
 /* The kernel's form of a stage-1 config: type, and len bytes at data
  * (pointing into buf, or at the caller's raw bytes). -EINVAL if malformed. */

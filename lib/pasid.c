@@ -7,6 +7,13 @@
  * into the kernel after the guest invalidated its context cache or reset
  * the device.
  *
+ * A pass-through entry (NESTIO_STAGE1_PASSTHROUGH: VT-d PGTT=PT) is a
+ * binding like any other, on the nest parent itself instead of a nested
+ * hwpt: one entry for the table's nest parent, shared by every such
+ * binding whatever its flags, so replay, unbind and foreach treat it the
+ * same. Binding a PASID to it needs a PASID-compatible nest parent
+ * (NESTIO_HWPT_PASID); the kernel says so when it is not.
+ *
  * The table is a layer over the device's own attach bookkeeping: it only
  * ever calls nestio_device_attach_hwpt/replace_hwpt/detach, so the device
  * keeps pinning what it is attached to and its last unref still detaches
@@ -162,6 +169,34 @@ static struct hwpt_ent *ent_find(struct nestio_pasid_table *t,
 	return NULL;
 }
 
+static struct nestio_hwpt *table_parent(const struct nestio_pasid_table *t)
+{
+	return t->parent ? t->parent : nestio_viommu_get_parent(t->viommu);
+}
+
+/* The pass-through entry: the table's nest parent, made on first use. */
+static int ent_get_pt(struct nestio_pasid_table *t,
+		      const struct nestio_stage1 *s1, struct hwpt_ent **out)
+{
+	struct hwpt_ent *ent;
+
+	for (ent = t->ents; ent; ent = ent->next) {
+		if (ent->s1.type == NESTIO_STAGE1_PASSTHROUGH) {
+			*out = ent;
+			return 0;
+		}
+	}
+	ent = calloc(1, sizeof(*ent));
+	if (!ent)
+		return -ENOMEM;
+	ent->s1 = (struct nestio_stage1){ .type = s1->type };
+	ent->hwpt = nestio_hwpt_ref(table_parent(t));
+	ent->next = t->ents;
+	t->ents = ent;
+	*out = ent;
+	return 0;
+}
+
 static int alloc_nested(struct nestio_pasid_table *t, struct nestio_device *dev,
 			const struct nestio_stage1 *s1, unsigned int flags,
 			struct nestio_hwpt **out)
@@ -195,6 +230,8 @@ static int ent_get(struct nestio_pasid_table *t, struct nestio_device *dev,
 	struct hwpt_ent *ent;
 	int r;
 
+	if (s1->type == NESTIO_STAGE1_PASSTHROUGH)
+		return ent_get_pt(t, s1, out);
 	if (share && (ent = ent_find(t, s1, flags))) {
 		*out = ent;
 		return 0;
@@ -403,7 +440,8 @@ NESTIO_EXPORT int nestio_pasid_bind(struct nestio_pasid_table *t,
 	int r;
 
 	if (!table_ok(t) || !dev_ok(t, dev) || !pasid_ok(pasid) ||
-	    flags & ~NESTIO_BIND_NO_SHARE || nio_stage1_to_uapi(s1, &u) < 0)
+	    flags & ~NESTIO_BIND_NO_SHARE || !s1 ||
+	    (s1->type != NESTIO_STAGE1_PASSTHROUGH && nio_stage1_to_uapi(s1, &u) < 0))
 		return -EINVAL;
 	if (t->busy)
 		return -EBUSY;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* nestio_viommu: the host side of a guest's virtual IOMMU, on a nest parent. */
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -9,7 +10,12 @@ struct nestio_viommu {
 	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
 	uint32_t type;
 	struct nestio_hwpt *parent;	/* the nest parent, pinned */
+	/* the shared abort and bypass nested hwpts (SMMUv3), not pinned:
+	 * each pins us, and its release forgets it here */
+	struct nestio_hwpt *shared[2];
 };
+
+enum { SHARED_ABORT, SHARED_BYPASS };
 
 
 NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
@@ -80,4 +86,86 @@ NESTIO_EXPORT uint32_t nestio_viommu_get_type(const struct nestio_viommu *viommu
 NESTIO_EXPORT struct nestio_hwpt *nestio_viommu_get_parent(const struct nestio_viommu *viommu)
 {
 	return nio_viommu_ok(viommu) ? viommu->parent : NULL;
+}
+
+/* ---- SMMUv3: a guest STE or GBPA to a nested hwpt ---- */
+
+void nio_viommu_forget_hwpt(struct nestio_viommu *viommu,
+			    const struct nestio_hwpt *hwpt)
+{
+	for (int i = 0; i < 2; i++)
+		if (viommu->shared[i] == hwpt)
+			viommu->shared[i] = NULL;
+}
+
+static bool smmuv3_args_ok(struct nestio_viommu *viommu,
+			   struct nestio_device *dev, struct nestio_hwpt **out)
+{
+	return nio_viommu_ok(viommu) && nio_device_ok(dev) && out &&
+	       nestio_device_get_ctx(dev) == viommu->obj.ctx &&
+	       (viommu->type == NESTIO_VIOMMU_ARM_SMMUV3 ||
+		viommu->type == NESTIO_VIOMMU_TEGRA241_CMDQV);
+}
+
+/* The vIOMMU's abort or bypass hwpt, a new reference; made on first use. */
+static int shared_hwpt(struct nestio_viommu *viommu, struct nestio_device *dev,
+		       int which, struct nestio_hwpt **out)
+{
+	struct nestio_stage1 s1 = { .type = NESTIO_STAGE1_ARM_SMMUV3 };
+	struct nestio_hwpt *hwpt;
+	int r;
+
+	if (viommu->shared[which]) {
+		*out = nestio_hwpt_ref(viommu->shared[which]);
+		return 0;
+	}
+	/* V, and Config abort (0b000) or bypass (0b100) */
+	s1.u.smmuv3.ste[0] = which == SHARED_ABORT ? 0x1 : 0x9;
+	r = nestio_hwpt_new_nested_viommu(dev, viommu, &s1, NULL, &hwpt);
+	if (r < 0)
+		return r;
+	viommu->shared[which] = hwpt;
+	dbg(viommu->obj.ctx, "viommu %u: shared %s hwpt %u", viommu->obj.id,
+	    which == SHARED_ABORT ? "abort" : "bypass", nestio_hwpt_get_id(hwpt));
+	*out = hwpt;
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_viommu_hwpt_for_ste(struct nestio_viommu *viommu,
+					     struct nestio_device *dev,
+					     const uint64_t ste[2],
+					     struct nestio_hwpt **out)
+{
+	struct nestio_stage1 s1 = { .type = NESTIO_STAGE1_ARM_SMMUV3 };
+	uint64_t cleared[2];
+	int kind;
+
+	if (!smmuv3_args_ok(viommu, dev, out) || !ste)
+		return -EINVAL;
+	kind = nestio_smmuv3_ste_canon(ste, s1.u.smmuv3.ste, cleared);
+	if (kind < 0)
+		return kind;
+	if (cleared[0] || cleared[1])
+		dbg(viommu->obj.ctx, "viommu %u: vSTE bits %#" PRIx64 " %#" PRIx64
+		    " cleared", viommu->obj.id, cleared[0], cleared[1]);
+	switch (kind) {
+	case NESTIO_SMMUV3_STE_INVALID:
+	case NESTIO_SMMUV3_STE_ABORT:
+		return shared_hwpt(viommu, dev, SHARED_ABORT, out);
+	case NESTIO_SMMUV3_STE_BYPASS:
+		return shared_hwpt(viommu, dev, SHARED_BYPASS, out);
+	default:
+		return nestio_hwpt_new_nested_viommu(dev, viommu, &s1, NULL, out);
+	}
+}
+
+NESTIO_EXPORT int nestio_viommu_hwpt_for_gbpa(struct nestio_viommu *viommu,
+					      struct nestio_device *dev,
+					      uint32_t gbpa,
+					      struct nestio_hwpt **out)
+{
+	if (!smmuv3_args_ok(viommu, dev, out))
+		return -EINVAL;
+	return shared_hwpt(viommu, dev, gbpa & NESTIO_SMMUV3_GBPA_ABORT ?
+			   SHARED_ABORT : SHARED_BYPASS, out);
 }

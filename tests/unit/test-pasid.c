@@ -471,6 +471,91 @@ START_TEST(test_rid_fallback_fails)
 }
 END_TEST
 
+/* ------------------------------------- pass-through (VT-d PGTT=PT) */
+
+static int pt_seen;
+
+static int pt_each(struct nestio_device *d, uint32_t pasid,
+		   const struct nestio_stage1 *s1, struct nestio_hwpt *hwpt,
+		   void *data)
+{
+	(void)data;
+	if (d == A.dev && pasid == P1) {
+		ck_assert_uint_eq(s1->type, NESTIO_STAGE1_PASSTHROUGH);
+		ck_assert_ptr_eq(hwpt, parent);
+		pt_seen++;
+	}
+	return 0;
+}
+
+START_TEST(test_passthrough)
+{
+	struct nestio_stage1 pt = { .type = NESTIO_STAGE1_PASSTHROUGH };
+	struct nestio_stage1 pt2 = { .type = NESTIO_STAGE1_PASSTHROUGH,
+				     .u.vtd.pgtbl_addr = 0x9000 };
+	struct nestio_stage1 s1 = vtd(0x1000);
+	struct nestio_hwpt *h = NULL;
+
+	/* a PT binding attaches the nest parent itself: no allocation */
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, P1, &pt, 0), 0);
+	ck_assert_int_eq(tu_ncalls, 0);
+	ck_assert_int_eq(nop, 1);
+	expect_op(0, &A, 'A', P1, ID_PARENT);
+	ck_assert_uint_eq(kpt(&A, P1), ID_PARENT);
+	ck_assert_ptr_eq(nestio_pasid_lookup(tbl, A.dev, P1), parent);
+	/* the rest of s1 is not looked at: the same binding */
+	reset_logs();
+	EXPECT_NOIO(nestio_pasid_bind(tbl, A.dev, P1, &pt2, NESTIO_BIND_NO_SHARE), 0);
+	ck_assert_int_eq(nop, 0);
+	/* the RID and another device share it, NO_SHARE or not */
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, NESTIO_NO_PASID, &pt,
+					   NESTIO_BIND_NO_SHARE), 0);
+	ck_assert_int_eq(nestio_pasid_bind(tbl, B.dev, P2, &pt, 0), 0);
+	ck_assert_int_eq(tu_ncalls, 0);
+	ck_assert_uint_eq(kpt(&A, NESTIO_NO_PASID), ID_PARENT);
+	ck_assert_uint_eq(kpt(&B, P2), ID_PARENT);
+
+	/* foreach reports it with its type and the nest parent */
+	ck_assert_int_eq(nestio_pasid_table_foreach(tbl, pt_each, NULL), 0);
+	ck_assert_int_eq(pt_seen, 1);
+
+	/* replay puts it back after a reset */
+	kforget(&A, P1);
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_replay(tbl, A.dev), 2);
+	ck_assert_uint_eq(kpt(&A, P1), ID_PARENT);
+	ck_assert_int_eq(tu_ncalls, 0);
+
+	/* PT -> a stage 1: allocate and replace; and back: replace onto the
+	 * parent, and the nested hwpt goes; the parent never does */
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, P1, &s1, 0), 0);
+	expect_alloc(0, KABI_HWPT_ALLOC_PASID, DEV_A, ID_PARENT);
+	expect_op(0, &A, 'P', P1, ID_N1);
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_bind(tbl, A.dev, P1, &pt, 0), 0);
+	expect_op(0, &A, 'P', P1, ID_PARENT);
+	ck_assert_int_eq(count_destroy(ID_N1), 1);
+	ck_assert_int_eq(count_destroy(ID_PARENT), 0);
+
+	/* unbind removes it; the other PT bindings stay */
+	reset_logs();
+	ck_assert_int_eq(nestio_pasid_unbind(tbl, A.dev, P1), 0);
+	expect_op(0, &A, 'X', P1, 0);
+	ck_assert_uint_eq(kpt(&A, P1), 0);
+	ck_assert_ptr_null(nestio_pasid_lookup(tbl, A.dev, P1));
+	ck_assert_ptr_eq(nestio_pasid_lookup(tbl, B.dev, P2), parent);
+	ck_assert_int_eq(nestio_pasid_unbind(tbl, B.dev, P2), 0);
+	ck_assert_int_eq(nestio_pasid_unbind(tbl, A.dev, NESTIO_NO_PASID), 0);
+	ck_assert_int_eq(count_destroy(ID_PARENT), 0);
+	ck_assert_uint_eq(nestio_hwpt_get_id(parent), ID_PARENT);
+
+	/* no nested hwpt takes it */
+	EXPECT_NOIO(nestio_hwpt_new_nested(A.dev, parent, &pt, NULL, &h), -EINVAL);
+	ck_assert_ptr_null(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pasid");
@@ -489,5 +574,6 @@ int main(void)
 	tcase_add_test(tc, test_kernel_enoent);
 	tcase_add_test(tc, test_rid_without_pasid_flag);
 	tcase_add_test(tc, test_rid_fallback_fails);
+	tcase_add_test(tc, test_passthrough);
 	return tu_run(s);
 }
