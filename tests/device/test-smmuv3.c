@@ -640,6 +640,93 @@ START_TEST(test_replace_bypass_abort)
 }
 END_TEST
 
+/* -------------------------------------------------------------- case 9 */
+
+/*
+ * Guest STEs as a Linux guest writes them, host-owned bits and all, through
+ * nestio_viommu_hwpt_for_ste(): the raw entry is refused (EIO), the reduced
+ * one is not; abort and bypass are one object per vIOMMU, whoever asks.
+ */
+#define STE1_HOST	((1ull << 44) | (2ull << 30) | (1ull << 19))	/* SHCFG, STRW EL2, MEV */
+
+START_TEST(test_shared_for_ste)
+{
+	const uint64_t ab_ste[2] = { 0x1, STE1_HOST }, inval[2] = { 0x2000000a, 0xd4 };
+	const uint64_t bp_ste[2] = { 0x9 | st.cd /* stale S1ContextPtr */, STE1_HOST };
+	const uint64_t s1_ste[2] = { 0x2000000b | 0x4 /* Config nested */,
+				     0xd4 | STE1_HOST };
+	struct nestio_stage1 raw = { .type = NESTIO_STAGE1_ARM_SMMUV3,
+				     .u.smmuv3.ste = { 0x9, STE1_HOST } };
+	struct nestio_hwpt *ab, *ab2, *ab3, *bp, *bp2, *s1, *h = NULL;
+	unsigned int nev;
+
+	nest_up(&st);
+	ck_assert_int_eq(nestio_veventq_new(st.viommu, NESTIO_VEVENTQ_ARM_SMMUV3,
+					    EVQ_DEPTH, &st.evq), 0);
+	ck_assert_int_eq(nestio_hwpt_new_nested_viommu(st.dev, st.viommu, &raw, NULL,
+						       &h), -EIO);
+	ck_assert_ptr_null(h);
+
+	/* abort: an abort STE, an invalid one, GBPA.ABORT: one object */
+	ck_assert_int_eq(nestio_viommu_hwpt_for_ste(st.viommu, st.dev, ab_ste, &ab), 0);
+	ck_assert_int_eq(nestio_viommu_hwpt_for_ste(st.viommu, st.dev, inval, &ab2), 0);
+	ck_assert_int_eq(nestio_viommu_hwpt_for_gbpa(st.viommu, st.dev,
+						     NESTIO_SMMUV3_GBPA_ABORT, &ab3), 0);
+	ck_assert(ab2 == ab && ab3 == ab);
+	ck_assert_uint_eq(nestio_hwpt_get_id(ab3), nestio_hwpt_get_id(ab));
+	/* bypass: a Linux bypass STE and GBPA without ABORT: another one */
+	ck_assert_int_eq(nestio_viommu_hwpt_for_ste(st.viommu, st.dev, bp_ste, &bp), 0);
+	ck_assert_int_eq(nestio_viommu_hwpt_for_gbpa(st.viommu, st.dev, 0, &bp2), 0);
+	ck_assert(bp2 == bp && bp != ab);
+
+	/* on abort nothing lands, at an IPA or a VA */
+	edu_load(VA_SRC, 12);		/* still translating */
+	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, ab), 0);
+	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, ab2), 0);
+	page_zero(st.p_dst);
+	edu_store(st.p_dst, 4);
+	edu_store(VA_DST, 4);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 0);
+	nev = drain(st.evq, 16, 500);
+	printf("NESTIO-REL smmuv3.abort-hwpt.events %u vEVENTs for 2 blocked "
+	       "4-byte DMAs\n", nev);
+
+	/* on bypass: stage 2 only */
+	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, bp), 0);
+	edu_store(st.p_dst, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 1);
+	page_zero(st.p_dst);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 0);
+
+	/* a stage-1 STE as the guest wrote it translates again */
+	ck_assert_int_eq(nestio_viommu_hwpt_for_ste(st.viommu, st.dev, s1_ste, &s1), 0);
+	ck_assert(s1 != ab && s1 != bp);
+	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, s1), 0);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 1);
+
+	/* every reference but the device's goes: the device keeps s1 */
+	nestio_hwpt_unref(ab);
+	nestio_hwpt_unref(ab2);
+	nestio_hwpt_unref(ab3);
+	nestio_hwpt_unref(bp);
+	nestio_hwpt_unref(bp2);
+	nestio_hwpt_unref(s1);
+	page_zero(st.p_dst);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 1);
+	/* and a new abort hwpt comes when asked for */
+	ck_assert_int_eq(nestio_viommu_hwpt_for_gbpa(st.viommu, st.dev,
+						     NESTIO_SMMUV3_GBPA_ABORT, &ab), 0);
+	ck_assert_int_eq(nestio_device_replace_hwpt(st.dev, NESTIO_NO_PASID, ab), 0);
+	page_zero(st.p_dst);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 12), 0);
+	nestio_hwpt_unref(ab);
+}
+END_TEST
+
 /* -------------------------------------------------------------- case 8 */
 
 enum { O_CTX, O_DEV, O_IOAS, O_PARENT, O_VIOMMU, O_VDEV, O_NESTED, O_BYPASS,
@@ -801,5 +888,6 @@ int main(void)
 	add(s, "events", test_fault_events, true);
 	add(s, "replace", test_replace_bypass_abort, true);
 	add(s, "unref", test_unref_orders, false);
+	add(s, "shared", test_shared_for_ste, true);
 	return tu_run(s);
 }

@@ -672,6 +672,37 @@ START_TEST(test_chokepoint_system_call)
 }
 END_TEST
 
+/* SMMUv3 guest STEs (tests/unit/test-vste.c has the rest) */
+START_TEST(test_args_vste)
+{
+	const uint64_t ste[2] = { 0x1, 0 };
+	struct nestio_hwpt *parent = new_hwpt(dev, ioas, NESTIO_HWPT_NEST_PARENT);
+	struct nestio_hwpt *sentinel = (void *)&rec, *h = sentinel;
+	struct nestio_viommu *v = NULL, *raw = NULL;
+	uint64_t out[2];
+	void *as_viommu = ioas;
+
+	ck_assert_int_eq(nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3,
+					   NULL, &v), 0);
+	ck_assert_int_eq(nestio_viommu_new(dev, parent, 0x77, NULL, &raw), 0);
+	EXPECT_NOIO(nestio_smmuv3_ste_canon(NULL, out, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_smmuv3_ste_canon(ste, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(NULL, dev, ste, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(as_viommu, dev, ste, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(raw, dev, ste, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(v, NULL, ste, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(v, dev, NULL, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_ste(v, dev, ste, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_gbpa(NULL, dev, 0, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_gbpa(raw, dev, 0, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_gbpa(v, NULL, 0, &h), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_hwpt_for_gbpa(v, dev, 0, NULL), -EINVAL);
+	ck_assert_ptr_eq(h, sentinel);
+	nestio_viommu_unref(raw);
+	nestio_viommu_unref(v);
+	nestio_hwpt_unref(parent);
+}
+END_TEST
 
 int main(void)
 {
@@ -686,6 +717,7 @@ int main(void)
 	tcase_add_test(tc, test_args_wrong_type);
 	tcase_add_test(tc, test_args_slots);
 	tcase_add_test(tc, test_args_sized_opts);
+	tcase_add_test(tc, test_args_vste);
 	tc = fk_tcase(s, "fds", setup_seam, teardown_seam);
 	tcase_add_test(tc, test_fd_ctx_dup_cloexec);
 	tcase_add_test(tc, test_fd_device_dup_cloexec);

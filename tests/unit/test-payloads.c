@@ -498,6 +498,39 @@ START_TEST(test_io_feature_probe)
 END_TEST
 
 
+/* the shared abort and bypass hwpts: a nested HWPT_ALLOC on the vIOMMU */
+START_TEST(test_io_viommu_shared)
+{
+	struct nestio_hwpt *parent = new_hwpt(dev, ioas, NESTIO_HWPT_NEST_PARENT);
+	struct nestio_viommu *v = NULL;
+	struct nestio_hwpt *ab = NULL, *bp = NULL;
+	const struct kabi_hwpt_alloc *c;
+	uint32_t vid;
+
+	ck_assert_int_eq(nestio_viommu_new(dev, parent, NESTIO_VIOMMU_ARM_SMMUV3,
+					   NULL, &v), 0);
+	vid = nestio_viommu_get_id(v);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_viommu_hwpt_for_gbpa(v, dev, NESTIO_SMMUV3_GBPA_ABORT,
+						     &ab), 0);
+	ck_assert_int_eq(nestio_viommu_hwpt_for_ste(v, dev, (uint64_t[2]){ 0x9, 0 },
+						    &bp), 0);
+	ck_assert_int_eq(tu_ncalls, 2);
+	for (int i = 0; i < 2; i++) {
+		c = (const struct kabi_hwpt_alloc *)tu_calls[i].arg;
+		EXPECT_IOMMU(i, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc, .dev_id = 7,
+			     .pt_id = vid, .data_type = KABI_HWPT_DATA_ARM_SMMUV3,
+			     .data_len = 16, .data_uptr = c->data_uptr);
+	}
+	nestio_hwpt_unref(ab);
+	nestio_hwpt_unref(bp);
+	EXPECT_IOMMU(2, KABI_IOMMU_DESTROY, kabi_destroy, .id = vid + 1);
+	EXPECT_IOMMU(3, KABI_IOMMU_DESTROY, kabi_destroy, .id = vid + 2);
+	nestio_viommu_unref(v);
+	nestio_hwpt_unref(parent);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("payloads");
@@ -515,5 +548,6 @@ int main(void)
 	tcase_add_test(tc, test_io_ops_device);
 	tcase_add_test(tc, test_io_hw_info);
 	tcase_add_test(tc, test_io_feature_probe);
+	tcase_add_test(tc, test_io_viommu_shared);
 	return tu_run(s);
 }
