@@ -727,6 +727,46 @@ START_TEST(test_shared_for_ste)
 }
 END_TEST
 
+/* ------------------------------------------------------------- case 10 */
+
+/* A pass-through binding in a PASID table on the vIOMMU: the RID on the
+ * nest parent itself (stage 2 only), kept, replayed and replaced. */
+START_TEST(test_table_passthrough)
+{
+	struct nestio_stage1 pt = { .type = NESTIO_STAGE1_PASSTHROUGH };
+	struct nestio_stage1 s1 = s3g_ste_s1(st.cd);
+	struct nestio_pasid_table *t = NULL;
+
+	nest_up(&st);
+	edu_load(VA_SRC, 13);
+	ck_assert_int_eq(nestio_pasid_table_new_viommu(st.viommu, &t), 0);
+	ck_assert_int_eq(nestio_pasid_bind(t, st.dev, NESTIO_NO_PASID, &pt, 0), 0);
+	ck_assert_ptr_eq(nestio_pasid_lookup(t, st.dev, NESTIO_NO_PASID), st.parent);
+	page_zero(st.p_dst);
+	edu_store(st.p_dst, PAGE);		/* at the IPA: stage 2 only */
+	ck_assert_int_eq(page_state(st.p_dst, 13), 1);
+	page_zero(st.p_dst);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 13), 0);
+	ck_assert_int_eq(nestio_pasid_replay(t, st.dev), 1);
+	edu_store(st.p_dst, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 13), 1);
+
+	/* to the guest's stage 1 and back, by replace */
+	ck_assert_int_eq(nestio_pasid_bind(t, st.dev, NESTIO_NO_PASID, &s1, 0), 0);
+	page_zero(st.p_dst);
+	edu_store(VA_DST, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 13), 1);
+	ck_assert_int_eq(nestio_pasid_bind(t, st.dev, NESTIO_NO_PASID, &pt, 0), 0);
+	page_zero(st.p_dst);
+	edu_store(st.p_dst, PAGE);
+	ck_assert_int_eq(page_state(st.p_dst, 13), 1);
+	ck_assert_int_eq(nestio_pasid_unbind(t, st.dev, NESTIO_NO_PASID), 0);
+	ck_assert_ptr_null(nestio_pasid_lookup(t, st.dev, NESTIO_NO_PASID));
+	nestio_pasid_table_unref(t);
+}
+END_TEST
+
 /* -------------------------------------------------------------- case 8 */
 
 enum { O_CTX, O_DEV, O_IOAS, O_PARENT, O_VIOMMU, O_VDEV, O_NESTED, O_BYPASS,
@@ -889,5 +929,6 @@ int main(void)
 	add(s, "replace", test_replace_bypass_abort, true);
 	add(s, "unref", test_unref_orders, false);
 	add(s, "shared", test_shared_for_ste, true);
+	add(s, "passthrough", test_table_passthrough, true);
 	return tu_run(s);
 }

@@ -443,6 +443,52 @@ START_TEST(test_unref_orders_viommu)
 }
 END_TEST
 
+/* VT-d pass-through entries: the nest parent itself, in the kernel too */
+START_TEST(test_passthrough)
+{
+	struct nestio_hwpt_paging_opts o = {
+		.sz = sizeof(o), .flags = NESTIO_HWPT_NEST_PARENT | NESTIO_HWPT_PASID,
+	};
+	struct nestio_stage1 pt = { .type = NESTIO_STAGE1_PASSTHROUGH }, s1 = cfg(1);
+	struct nestio_pasid_table *t = NULL;
+	struct nestio_hwpt *np = NULL;
+	uint32_t npid, id1;
+
+	ck_assert_int_eq(nestio_hwpt_new_paging(dev, ioas, &o, &np), 0);
+	npid = nestio_hwpt_get_id(np);
+	ck_assert_int_eq(nestio_pasid_table_new(np, &t), 0);
+	ck_assert_int_eq(nestio_pasid_bind(t, dev, NESTIO_NO_PASID, &pt, 0), 0);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, RID_CHECK, npid), 0);
+	ck_assert_int_eq(nestio_pasid_bind(t, dev, P1, &pt, 0), 0);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, npid), 0);
+	ck_assert_uint_eq(bound(t, dev, P1), npid);
+	ck_assert_int_eq(count_bindings(t), 2);
+	/* the kernel loses it (a reset): replay restores it */
+	mock_pasid_detach(sd, P1);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, 0), 0);
+	ck_assert_int_eq(nestio_pasid_replay(t, dev), 2);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, npid), 0);
+	/* pass-through -> stage 1 -> pass-through, by replace */
+	ck_assert_int_eq(nestio_pasid_bind(t, dev, P1, &s1, 0), 0);
+	id1 = bound(t, dev, P1);
+	ck_assert_uint_ne(id1, npid);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, id1), 0);
+	ck_assert_int_eq(iotlb_is(id1, 0x2000), 0);
+	ck_assert_int_eq(nestio_pasid_bind(t, dev, P1, &pt, 0), 0);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, npid), 0);
+	ck_assert(!tu_kernel_has(ifd, id1));
+	/* unbind takes it out of the kernel and the table */
+	ck_assert_int_eq(nestio_pasid_unbind(t, dev, P1), 0);
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, P1, 0), 0);
+	ck_assert_int_eq(count_bindings(t), 1);
+	t = nestio_pasid_table_unref(t);
+	np = nestio_hwpt_unref(np);
+	/* the device's RID still holds the nest parent */
+	ck_assert(tu_kernel_has(ifd, npid));
+	ck_assert_int_eq(tu_mock_pasid_check(ifd, sd, RID_CHECK, npid), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pasid-mock");
@@ -455,6 +501,7 @@ int main(void)
 	tcase_add_test(tc, test_replay);
 	tcase_add_test(tc, test_two_devices);
 	tcase_add_test(tc, test_viommu);
+	tcase_add_test(tc, test_passthrough);
 	tcase_add_loop_test(tc, test_unref_orders, 0, 2 * O_VIOMMU);
 	tcase_add_loop_test(tc, test_unref_orders_viommu, 0, 2 * O_N);
 	suite_add_tcase(s, tc);
