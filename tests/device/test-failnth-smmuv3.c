@@ -145,9 +145,72 @@ static const struct fn_flow flow = {
 	.name = "smmuv3-edu", .setup = setup_smmuv3, .run = flow_smmuv3, .release = release_smmuv3,
 };
 
+/*
+ * The shared abort and bypass hwpts (nestio_viommu_hwpt_for_gbpa/_for_ste):
+ * a guest SMMU that is off with GBPA.ABORT, then a bypass STE as a Linux
+ * guest writes it (DMA at IPAs through stage 2), then an abort STE: the
+ * same object as the first. A failed allocation must leave nothing that
+ * a later call would hand out.
+ */
+static int flow_shared(struct fn_run *run)
+{
+	struct nestio_hwpt_paging_opts np = { .sz = sizeof(np),
+					      .flags = NESTIO_HWPT_NEST_PARENT };
+	const uint64_t bp_ste[2] = { 0x9, (1ull << 44) | (2ull << 30) };
+	const uint64_t ab_ste[2] = { 0x1, 0 };
+	struct kabi_hw_info_arm_smmuv3 info;
+	struct nestio_ctx *c = run->ctx;
+	struct nestio_device *d = run->objs[0].p;
+	struct nestio_hwpt *parent, *ab, *ab2, *bp;
+	struct nestio_viommu *v;
+	struct nestio_ioas *a;
+	uint64_t p_src, p_dst;
+	size_t len = sizeof(info);
+	uint32_t type = 0;
+
+	FN_STEP(run, nestio_device_get_hw_info(d, &type, &info, &len));
+	FN_NEW(run, FN_IOAS, a, nestio_ioas_new(c, &a));
+	FN_STEP(run, s3g_init(&g, a, GUEST_IPA, GUEST_PAGES, (uint8_t)(info.idr[5] & 7)));
+	p_src = s3g_page_alloc(&g);
+	p_dst = s3g_page_alloc(&g);
+	FN_CHECK(run, p_src && p_dst);
+	FN_NEW(run, FN_HWPT, parent, nestio_hwpt_new_paging(d, a, &np, &parent));
+	FN_NEW(run, FN_VIOMMU, v, nestio_viommu_new(d, parent, NESTIO_VIOMMU_ARM_SMMUV3,
+						    NULL, &v));
+	FN_NEW(run, FN_HWPT, ab, nestio_viommu_hwpt_for_gbpa(v, d, NESTIO_SMMUV3_GBPA_ABORT,
+							     &ab));
+	FN_STEP(run, nestio_device_attach_hwpt(d, NESTIO_NO_PASID, ab));
+	FN_NEW(run, FN_HWPT, bp, nestio_viommu_hwpt_for_ste(v, d, bp_ste, &bp));
+	FN_CHECK(run, bp != ab);
+	FN_STEP(run, nestio_device_replace_hwpt(d, NESTIO_NO_PASID, bp));
+	FN_CHECK(run, s3g_fill(&g, p_src, 5) == 0);
+	FN_CHECK(run, s3g_fill(&g, p_dst, S3G_ZERO) == 0);
+	FN_STEP(run, edu_dma_to_device(&edu, p_src, PAGE));
+	FN_STEP(run, edu_dma_from_device(&edu, p_dst, PAGE));
+	FN_CHECK(run, s3g_page_state(&g, p_dst, 5) == 1);
+	FN_NEW(run, FN_HWPT, ab2, nestio_viommu_hwpt_for_ste(v, d, ab_ste, &ab2));
+	FN_CHECK(run, ab2 == ab);
+	FN_STEP(run, nestio_device_replace_hwpt(d, NESTIO_NO_PASID, ab2));
+	FN_CHECK(run, s3g_fill(&g, p_dst, S3G_ZERO) == 0);
+	FN_STEP(run, edu_dma_from_device(&edu, p_dst, PAGE));
+	FN_CHECK(run, s3g_page_state(&g, p_dst, 5) == 0);
+	return 0;
+}
+
+static const struct fn_flow flow2 = {
+	.name = "smmuv3-shared", .setup = setup_smmuv3, .run = flow_shared,
+	.release = release_smmuv3,
+};
+
 START_TEST(test_smmuv3)
 {
 	fn_sweep(&flow);
+}
+END_TEST
+
+START_TEST(test_smmuv3_shared)
+{
+	fn_sweep(&flow2);
 }
 END_TEST
 
@@ -166,6 +229,7 @@ int main(void)
 	fn_totals_begin();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_smmuv3);
+	tcase_add_test(tc, test_smmuv3_shared);
 	suite_add_tcase(s, tc);
 	r = tu_run(s);
 	fn_totals_end("smmuv3");
