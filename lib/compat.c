@@ -504,17 +504,21 @@ static void narrow(struct narrowing *nw, struct want_view *w,
 		       have.buf, nw->host, nw->host_type, takes.buf);
 		w->stage1_format = 0;
 	}
+	/* an "auto" field takes the first host's value silently; from then
+	 * on it is fixed, and each later host that lowers it is reported */
+	bool later = nw->host > 0;
+
 	narrow_bits(nw, "stage1_ia_bits", &w->stage1_ia_bits, c->stage1_ia_bits,
-		    asked->stage1_ia_bits != AUTO_BITS, "bits of stage-1 input");
+		    later || asked->stage1_ia_bits != AUTO_BITS, "bits of stage-1 input");
 	narrow_bits(nw, "stage2_ia_bits", &w->stage2_ia_bits, c->stage2_ia_bits,
-		    asked->stage2_ia_bits != AUTO_BITS, "bits of stage-2 input");
+		    later || asked->stage2_ia_bits != AUTO_BITS, "bits of stage-2 input");
 	narrow_bits(nw, "pasid_bits", &w->pasid_bits, c->max_pasid_log2,
-		    asked->pasid_bits != AUTO_BITS, "PASID bits");
-	narrow_pgsizes(nw, w, c, asked->pgsize_bitmap != UINT32_MAX);
+		    later || asked->pasid_bits != AUTO_BITS, "PASID bits");
+	narrow_pgsizes(nw, w, c, later || asked->pgsize_bitmap != UINT32_MAX);
 	narrow_bits(nw, "sid_bits", &w->sid_bits, c->sid_bits,
-		    asked->sid_bits != AUTO_BITS, "stream ID bits");
+		    later || asked->sid_bits != AUTO_BITS, "stream ID bits");
 	narrow_bits(nw, "ssid_bits", &w->ssid_bits, c->ssid_bits,
-		    asked->ssid_bits != AUTO_BITS, "substream ID bits");
+		    later || asked->ssid_bits != AUTO_BITS, "substream ID bits");
 	narrow_caps(nw, w, c);
 }
 
