@@ -495,6 +495,10 @@ static void narrow_caps(struct narrowing *nw, struct want_view *w,
 static void narrow(struct narrowing *nw, struct want_view *w,
 		   const struct caps_view *c, const struct want_view *asked)
 {
+	/* an "auto" field takes the first host's value silently; from then
+	 * on it is fixed, and each later host that lowers it is reported */
+	bool later = nw->host > 0;
+
 	if (w->stage1_format && !(w->stage1_format & c->stage1_formats)) {
 		struct msg have = { .len = 0 }, takes = { .len = 0 };
 
@@ -504,10 +508,6 @@ static void narrow(struct narrowing *nw, struct want_view *w,
 		       have.buf, nw->host, nw->host_type, takes.buf);
 		w->stage1_format = 0;
 	}
-	/* an "auto" field takes the first host's value silently; from then
-	 * on it is fixed, and each later host that lowers it is reported */
-	bool later = nw->host > 0;
-
 	narrow_bits(nw, "stage1_ia_bits", &w->stage1_ia_bits, c->stage1_ia_bits,
 		    later || asked->stage1_ia_bits != AUTO_BITS, "bits of stage-1 input");
 	narrow_bits(nw, "stage2_ia_bits", &w->stage2_ia_bits, c->stage2_ia_bits,
