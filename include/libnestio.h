@@ -202,6 +202,14 @@ enum nestio_iommu_type {
 #define NESTIO_CAP_ATS			(1ull << 5)
 #define NESTIO_CAP_PRI			(1ull << 6)
 #define NESTIO_CAP_STALL		(1ull << 7)
+/* table and invalidation features a vIOMMU model mirrors (appended) */
+#define NESTIO_CAP_FIRST_STAGE		(1ull << 8)  /* VT-d ECAP.FSTS, SMMU S1P */
+#define NESTIO_CAP_STE_2LVL		(1ull << 9)  /* SMMU IDR0.ST_LEVEL 0b01 */
+#define NESTIO_CAP_TT_LE		(1ull << 10) /* SMMU IDR0.TTENDIAN */
+#define NESTIO_CAP_TT_BE		(1ull << 11)
+#define NESTIO_CAP_TTF_AARCH32		(1ull << 12) /* SMMU IDR0.TTF */
+#define NESTIO_CAP_TTF_AARCH64		(1ull << 13)
+#define NESTIO_CAP_RANGE_INV		(1ull << 14) /* SMMU IDR3.RIL */
 
 /* stage-1 (guest page table) formats a nested hwpt can take */
 #define NESTIO_STAGE1_VTD		(1u << 0)
@@ -223,6 +231,10 @@ struct nestio_hw_caps {
 	uint8_t stage2_ia_bits;		/* stage-2 input (guest PA) width */
 	uint8_t oa_bits;		/* output (host PA) width */
 	uint32_t pgsize_bitmap;		/* stage-1 page sizes, 1 << shift each */
+	/* appended: a caller's older, shorter sz is still taken */
+	uint8_t sid_bits;		/* stream/requester ID width */
+	uint8_t ssid_bits;		/* substream ID (PASID) width of the IOMMU */
+	uint8_t reserved[6];
 };
 
 int nestio_device_get_hw_info(struct nestio_device *dev, uint32_t *type,
@@ -391,6 +403,12 @@ struct nestio_compat {
 	uint8_t reserved;
 	uint64_t caps;			/* NESTIO_CAP_* the vIOMMU needs */
 	uint32_t errata_ok;		/* NESTIO_ERRATA_* the VMM can live with */
+	uint32_t reserved1;		/* ignored (was padding) */
+	/* appended: a caller's older, shorter sz is still taken */
+	uint32_t pgsize_bitmap;		/* stage-1 page sizes the vIOMMU offers */
+	uint8_t sid_bits;		/* stream ID width (SMMU SIDSIZE) */
+	uint8_t ssid_bits;		/* substream ID width (SMMU SSIDSIZE) */
+	uint8_t reserved2[2];
 };
 
 int nestio_hw_caps_check(const struct nestio_hw_caps *caps,
@@ -401,6 +419,13 @@ int nestio_device_check_compat(struct nestio_device *dev,
 			       size_t reason_len);
 const char *nestio_errata_name(uint32_t erratum);
 const char *nestio_errata_describe(uint32_t erratum);
+int nestio_hw_caps_intersect(const struct nestio_hw_caps *const *hosts,
+			     size_t n, const struct nestio_compat *model,
+			     struct nestio_compat *out,
+			     void (*dropped)(void *userdata, size_t host,
+					     const char *field,
+					     const char *reason),
+			     void *userdata);
 
 /* ------------------------------------------------- PASID binding table */
 

@@ -2,9 +2,8 @@
 /*
  * A host IOMMU's capabilities, in one place: decoded from the vendor
  * hardware-information block (IOMMU_GET_HW_INFO) into vendor-neutral
- * nestio_hw_caps, the one errata table, and the compatibility check (can
- * the host IOMMU behind a device back what a vIOMMU model wants to
- * advertise?).
+ * nestio_hw_caps and the one errata table. The compatibility check and
+ * the intersection that read them are in lib/compat.c.
  *
  * Register fields follow the vendors' public specifications: the Intel
  * VT-d Architecture Specification (CAP_REG, ECAP_REG), the Arm SMMUv3
@@ -52,6 +51,13 @@ static void decode_vtd(const struct kabi_hw_info_vtd *v, struct nestio_hw_caps *
 		c->caps |= NESTIO_CAP_ATS;
 	if (ecap & BIT64(29))		/* ECAP.PRS: page requests */
 		c->caps |= NESTIO_CAP_PRI;
+	if (ecap & BIT64(47))		/* ECAP.FSTS: first-stage translation */
+		c->caps |= NESTIO_CAP_FIRST_STAGE;
+	/* ECAP.PASID (40) with ECAP.PSS (39:35) + 1 PASID bits; the source
+	 * ID is the 16-bit PCI requester ID */
+	c->sid_bits = 16;
+	if (ecap & BIT64(40))
+		c->ssid_bits = (uint8_t)(FIELD(ecap, 39, 35) + 1);
 	if (v->flags & KABI_HW_INFO_VTD_ERRATA_772415_SPR17)
 		c->errata |= NESTIO_ERRATA_772415_SPR17;
 	/* CAP.FL5LP (60): 5-level first-stage tables, 57-bit input */
@@ -61,6 +67,7 @@ static void decode_vtd(const struct kabi_hw_info_vtd *v, struct nestio_hw_caps *
 	 * width is given as MGAW too: what the remapping hardware can walk. */
 	c->stage2_ia_bits = (uint8_t)(FIELD(cap, 21, 16) + 1);
 	c->oa_bits = c->stage2_ia_bits;
+	/* first-stage pages: 4K and 2M always, 1G with CAP.FS1GP (56) */
 	c->pgsize_bitmap = PG_4K | PG_2M | (cap & BIT64(56) ? PG_1G : 0);
 }
 
@@ -71,10 +78,22 @@ static uint8_t smmu_oas_bits(uint32_t oas)
 	return oas < sizeof(bits) ? bits[oas] : 52;
 }
 
+/*
+ * The SMMU's registers as IOMMU_GET_HW_INFO gives them. The kernel (7.2)
+ * does not mask them: it copies SMMU_IDR0..5, IIDR and AIDR as read, and its
+ * uapi says that only these fields are meant for userspace: IDR0 ST_LEVEL,
+ * TERM_MODEL, STALL_MODEL, TTENDIAN, CD2L, ASID16, TTF; IDR1 SIDSIZE,
+ * SSIDSIZE; IDR3 BBML, RIL; IDR5 VAX, GRAN64K, GRAN16K, GRAN4K. Outside
+ * that list: S1P is to be assumed when a nested hwpt can be made, COHACC is
+ * assumed, and ATS is a per-device property (the kernel's
+ * IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED answers it, see below), so the library
+ * decodes S1P/S2P, ATS, PRI and OAS as the hardware's own word, no more.
+ */
 static void decode_smmuv3(const struct kabi_hw_info_arm_smmuv3 *s,
 			  struct nestio_hw_caps *c)
 {
-	uint32_t idr0 = s->idr[0], idr5 = s->idr[5];
+	uint32_t idr0 = s->idr[0], idr1 = s->idr[1], idr3 = s->idr[3];
+	uint32_t idr5 = s->idr[5];
 
 	c->type = NESTIO_IOMMU_ARM_SMMUV3;
 	/* IDR0.S1P (1) and S2P (0): both stages, so they can nest */
@@ -88,6 +107,25 @@ static void decode_smmuv3(const struct kabi_hw_info_arm_smmuv3 *s,
 		c->caps |= NESTIO_CAP_PRI;
 	if (FIELD(idr0, 25, 24) != 1)	/* IDR0.STALL_MODEL 0b01: no stall */
 		c->caps |= NESTIO_CAP_STALL;
+	if (idr0 & (1u << 1))		/* IDR0.S1P */
+		c->caps |= NESTIO_CAP_FIRST_STAGE;
+	if (FIELD(idr0, 28, 27) == 1)	/* IDR0.ST_LEVEL 0b01: 2-level */
+		c->caps |= NESTIO_CAP_STE_2LVL;
+	/* IDR0.TTENDIAN (22:21): 0b00 mixed, 0b10 little, 0b11 big */
+	switch (FIELD(idr0, 22, 21)) {
+	case 0: c->caps |= NESTIO_CAP_TT_LE | NESTIO_CAP_TT_BE; break;
+	case 2: c->caps |= NESTIO_CAP_TT_LE; break;
+	case 3: c->caps |= NESTIO_CAP_TT_BE; break;
+	default: break;		/* 0b01 is reserved */
+	}
+	if (idr0 & (1u << 2))		/* IDR0.TTF (3:2) bit 0: AArch32 LPAE */
+		c->caps |= NESTIO_CAP_TTF_AARCH32;
+	if (idr0 & (1u << 3))		/* IDR0.TTF bit 1: AArch64 */
+		c->caps |= NESTIO_CAP_TTF_AARCH64;
+	if (idr3 & (1u << 10))		/* IDR3.RIL: range invalidation */
+		c->caps |= NESTIO_CAP_RANGE_INV;
+	c->sid_bits = (uint8_t)FIELD(idr1, 5, 0);	/* IDR1.SIDSIZE */
+	c->ssid_bits = (uint8_t)FIELD(idr1, 10, 6);	/* IDR1.SSIDSIZE */
 	/* IDR5.VAX (11:10): 0b01 is 52-bit VA */
 	c->stage1_ia_bits = FIELD(idr5, 11, 10) == 1 ? 52 : 48;
 	c->oa_bits = smmu_oas_bits(FIELD(idr5, 2, 0));	/* IDR5.OAS */
@@ -117,6 +155,12 @@ static void decode_amd(const struct kabi_hw_info_amd *a, struct nestio_hw_caps *
 	}
 	if (a->efr & BIT64(1))		/* EFR.PPRSup */
 		c->caps |= NESTIO_CAP_PRI;
+	if (a->efr & BIT64(4))		/* EFR.GTSup: guest (first-stage) tables */
+		c->caps |= NESTIO_CAP_FIRST_STAGE;
+	/* the 16-bit device ID; EFR.PASmax (36:32) + 1 PASID bits */
+	c->sid_bits = 16;
+	if (a->efr & BIT64(4))
+		c->ssid_bits = (uint8_t)(FIELD(a->efr, 36, 32) + 1);
 	c->caps |= NESTIO_CAP_ATS;	/* the kernel says when it is not */
 	c->stage1_ia_bits = amd_levels_bits(FIELD(a->efr, 13, 12)); /* GATS */
 	c->stage2_ia_bits = amd_levels_bits(FIELD(a->efr, 11, 10)); /* HATS */
@@ -216,6 +260,13 @@ static const struct {
 	{ NESTIO_CAP_ATS, "ats" },
 	{ NESTIO_CAP_PRI, "pri" },
 	{ NESTIO_CAP_STALL, "stall" },
+	{ NESTIO_CAP_FIRST_STAGE, "first-stage" },
+	{ NESTIO_CAP_STE_2LVL, "2-level-stream-table" },
+	{ NESTIO_CAP_TT_LE, "tt-little-endian" },
+	{ NESTIO_CAP_TT_BE, "tt-big-endian" },
+	{ NESTIO_CAP_TTF_AARCH32, "ttf-aarch32" },
+	{ NESTIO_CAP_TTF_AARCH64, "ttf-aarch64" },
+	{ NESTIO_CAP_RANGE_INV, "range-invalidation" },
 };
 
 NESTIO_EXPORT const char *nestio_cap_name(uint64_t cap)
@@ -328,271 +379,4 @@ const char *nio_errata_forbid_ro(uint32_t errata)
 		    errata_table[i].effect == EFFECT_NO_RO_IN_NEST_PARENT)
 			return errata_table[i].name;
 	return NULL;
-}
-
-/* ------------------------------------------------------------- the check */
-
-/* why an IOMMU of a type cannot nest, as its registers say */
-static const struct {
-	uint32_t type;
-	const char *why;
-} no_nest_why[] = {
-	{ NESTIO_IOMMU_NONE, "the kernel reported no vendor data" },
-	{ NESTIO_IOMMU_INTEL_VTD, "ECAP.NEST is clear" },
-	{ NESTIO_IOMMU_ARM_SMMUV3, "SMMU_IDR0.S1P and S2P are not both set" },
-	{ NESTIO_IOMMU_AMD, "EFR.GTSup and EFR.GIoSup are not both set" },
-	{ NESTIO_IOMMU_TEGRA241_CMDQV, "its block describes no page tables" },
-	{ NESTIO_IOMMU_UNKNOWN, "this library cannot decode its registers" },
-};
-
-
-/* A reason under construction: appends stop quietly when it is full. */
-struct msg {
-	char buf[256];
-	size_t len;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-msg_add(struct msg *m, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (m->len >= sizeof(m->buf) - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(m->buf + m->len, sizeof(m->buf) - m->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		m->len += (size_t)n < sizeof(m->buf) - m->len ?
-				  (size_t)n : sizeof(m->buf) - m->len - 1;
-}
-
-static const char *type_name(uint32_t type)
-{
-	const char *n = nestio_iommu_type_name((enum nestio_iommu_type)type);
-
-	return n ? n : "unknown";
-}
-
-/* a set of stage-1 format bits: "intel-vtd, amd", or "none" */
-static void add_formats(struct msg *m, uint32_t formats)
-{
-	const char *sep = "";
-
-	if (!formats) {
-		msg_add(m, "none");
-		return;
-	}
-	for (int b = 0; b < 32; b++) {
-		const char *name = nestio_stage1_format_name(1u << b);
-
-		if (!(formats & (1u << b)) || !name)
-			continue;
-		msg_add(m, "%s%s", sep, name);
-		formats &= ~(1u << b);
-		sep = ", ";
-	}
-	if (formats)
-		msg_add(m, "%s%#x", sep, formats);
-}
-
-/* the caller's view of the two structures, sized-struct rules applied */
-struct want_view {
-	uint32_t stage1_format;
-	uint8_t stage1_ia_bits, stage2_ia_bits, pasid_bits;
-	uint64_t caps;
-	uint32_t errata_ok;
-};
-
-struct caps_view {
-	uint32_t type;
-	uint64_t caps;
-	uint32_t stage1_formats, errata;
-	uint8_t max_pasid_log2, stage1_ia_bits, stage2_ia_bits;
-};
-
-static int want_get(const struct nestio_compat *want, struct want_view *w)
-{
-	int r;
-
-	if (!want)
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(want, struct nestio_compat);
-	if (r < 0)
-		return r;
-	*w = (struct want_view){
-		.stage1_format = NIO_OPTS_GET(want, stage1_format, 0u),
-		.stage1_ia_bits = NIO_OPTS_GET(want, stage1_ia_bits, 0),
-		.stage2_ia_bits = NIO_OPTS_GET(want, stage2_ia_bits, 0),
-		.pasid_bits = NIO_OPTS_GET(want, pasid_bits, 0),
-		.caps = NIO_OPTS_GET(want, caps, 0ull),
-		.errata_ok = NIO_OPTS_GET(want, errata_ok, 0u),
-	};
-	/* one format; RAW is an escape hatch for payloads, not a format */
-	if (w->stage1_format & (w->stage1_format - 1) ||
-	    w->stage1_format == NESTIO_STAGE1_RAW ||
-	    NIO_OPTS_GET(want, reserved, 0))
-		return -EINVAL;
-	return 0;
-}
-
-static int caps_get(const struct nestio_hw_caps *caps, struct caps_view *c)
-{
-	int r;
-
-	if (!caps)
-		return -EINVAL;
-	r = NIO_OPTS_CHECK(caps, struct nestio_hw_caps);
-	if (r < 0)
-		return r;
-	/* an older caller's shorter struct: what it lacks is "nothing" */
-	*c = (struct caps_view){
-		.type = NIO_OPTS_GET(caps, type, (uint32_t)NESTIO_IOMMU_UNKNOWN),
-		.caps = NIO_OPTS_GET(caps, caps, 0ull),
-		.stage1_formats = NIO_OPTS_GET(caps, stage1_formats, 0u),
-		.errata = NIO_OPTS_GET(caps, errata, 0u),
-		.max_pasid_log2 = NIO_OPTS_GET(caps, max_pasid_log2, 0),
-		.stage1_ia_bits = NIO_OPTS_GET(caps, stage1_ia_bits, 0),
-		.stage2_ia_bits = NIO_OPTS_GET(caps, stage2_ia_bits, 0),
-	};
-	return 0;
-}
-
-/*
- * The checks, in the documented order (nestio_compat(3)): the hard
- * mismatches first, from the most fundamental, then the errata, which a
- * VMM may choose to live with. 1 if all pass, else 0 and the first reason.
- */
-static int caps_meet_want(const struct caps_view *c, const struct want_view *w,
-			  struct msg *m)
-{
-	uint64_t missing = w->caps & ~c->caps;
-	uint32_t errata = c->errata & ~w->errata_ok;
-
-	/* 1. nesting at all */
-	if (!(c->caps & NESTIO_CAP_NESTING)) {
-		const char *why = "its registers do not offer it";
-
-		for (size_t i = 0; i < ARRAY_LEN(no_nest_why); i++)
-			if (no_nest_why[i].type == c->type)
-				why = no_nest_why[i].why;
-		msg_add(m, "host IOMMU (%s) cannot nest: %s", type_name(c->type), why);
-		return 0;
-	}
-	/* 2. the guest's page-table format */
-	if (w->stage1_format && !(w->stage1_format & c->stage1_formats)) {
-		msg_add(m, "vIOMMU wants the ");
-		add_formats(m, w->stage1_format);
-		msg_add(m, " stage-1 format, host (%s) takes ", type_name(c->type));
-		add_formats(m, c->stage1_formats);
-		return 0;
-	}
-	/* 3.-5. widths */
-	if (w->stage1_ia_bits > c->stage1_ia_bits) {
-		msg_add(m, "vIOMMU wants %u-bit stage-1 input, host has %u",
-			w->stage1_ia_bits, c->stage1_ia_bits);
-		return 0;
-	}
-	if (w->stage2_ia_bits > c->stage2_ia_bits) {
-		msg_add(m, "vIOMMU wants %u-bit stage-2 input, host has %u",
-			w->stage2_ia_bits, c->stage2_ia_bits);
-		return 0;
-	}
-	if (w->pasid_bits > c->max_pasid_log2) {
-		msg_add(m, "vIOMMU wants %u-bit PASIDs, host has %u",
-			w->pasid_bits, c->max_pasid_log2);
-		return 0;
-	}
-	/* 6. capabilities: every one that is missing */
-	if (missing) {
-		const char *sep = "";
-
-		msg_add(m, "vIOMMU needs capabilities the host (%s) lacks: ",
-			type_name(c->type));
-		for (int b = 0; b < 64; b++) {
-			const char *name = nestio_cap_name(1ull << b);
-
-			if (!(missing & (1ull << b)) || !name)
-				continue;
-			msg_add(m, "%s%s", sep, name);
-			missing &= ~(1ull << b);
-			sep = ", ";
-		}
-		if (missing)
-			msg_add(m, "%s%#llx", sep, (unsigned long long)missing);
-		return 0;
-	}
-	/* 7. errata not accepted: the first in table order, then unknown bits */
-	for (size_t i = 0; i < ARRAY_LEN(errata_table); i++) {
-		if (errata & errata_table[i].bit) {
-			msg_add(m, "erratum %s (%s) is present and not accepted",
-				errata_table[i].name, errata_table[i].description);
-			return 0;
-		}
-	}
-	if (errata) {
-		msg_add(m, "unknown errata %#x are present and not accepted", errata);
-		return 0;
-	}
-	return 1;
-}
-
-/* the check, with its reason (or "" when it passes) written to reason */
-static int check_and_report(const struct caps_view *c, const struct want_view *w,
-			    char *reason, size_t reason_len, struct msg *m)
-{
-	int ok = caps_meet_want(c, w, m);
-
-	m->buf[m->len] = '\0';
-	if (reason && reason_len)
-		snprintf(reason, reason_len, "%s", m->buf);
-	return ok;
-}
-
-NESTIO_EXPORT int nestio_hw_caps_check(const struct nestio_hw_caps *caps,
-				       const struct nestio_compat *want,
-				       char *reason, size_t reason_len)
-{
-	struct msg m = { .len = 0 };
-	struct caps_view c;
-	struct want_view w;
-	int r;
-
-	r = caps_get(caps, &c);
-	if (r < 0)
-		return r;
-	r = want_get(want, &w);
-	if (r < 0)
-		return r;
-	return check_and_report(&c, &w, reason, reason_len, &m);
-}
-
-NESTIO_EXPORT int nestio_device_check_compat(struct nestio_device *dev,
-					     const struct nestio_compat *want,
-					     char *reason, size_t reason_len)
-{
-	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
-	struct msg m = { .len = 0 };
-	struct caps_view c;
-	struct want_view w;
-	int r;
-
-	/* bad input is refused before the kernel is asked */
-	if (!nio_device_ok(dev))
-		return -EINVAL;
-	r = want_get(want, &w);
-	if (r < 0)
-		return r;
-	r = nestio_device_get_hw_caps(dev, &caps);
-	if (r < 0)
-		return r;
-	r = caps_get(&caps, &c);
-	if (r < 0)
-		return r;
-	r = check_and_report(&c, &w, reason, reason_len, &m);
-	if (!r)
-		info(nestio_device_get_ctx(dev), "dev_id %u: %s",
-		     nestio_device_get_id(dev), m.buf);
-	return r;
 }

@@ -210,6 +210,8 @@ static void caps_text(const char *name, struct nestio_device *dev,
 	print_width("output address:", caps->oa_bits);
 	printf("%-18s %u\n", "max PASID bits:", (unsigned int)caps->max_pasid_log2);
 	print_page_sizes(caps->pgsize_bitmap);
+	printf("%-18s %u\n", "stream ID bits:", (unsigned int)caps->sid_bits);
+	printf("%-18s %u\n", "substream bits:", (unsigned int)caps->ssid_bits);
 	regs = regs_of(caps->type, &nregs);
 	printf("registers:%s\n", nregs ? "" : " (not decoded for this type)");
 	for (size_t i = 0; i < nregs; i++)
@@ -251,6 +253,8 @@ static void caps_json(const char *name, struct nestio_device *dev,
 	json_u64(&j, "stage2_ia_bits", caps->stage2_ia_bits);
 	json_u64(&j, "oa_bits", caps->oa_bits);
 	json_u64(&j, "max_pasid_log2", caps->max_pasid_log2);
+	json_u64(&j, "sid_bits", caps->sid_bits);
+	json_u64(&j, "ssid_bits", caps->ssid_bits);
 	json_array_begin(&j, "page_sizes");
 	for (unsigned int shift = 0; shift < 32; shift++)
 		if (caps->pgsize_bitmap & (1u << shift))

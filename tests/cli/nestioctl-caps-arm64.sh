@@ -19,6 +19,16 @@ has out '^  pasid  *no$'
 has out '^  stall  *no$'
 has out '^stage-1 formats:  *arm-smmuv3$'
 has out '^max PASID bits:  *0$'
+# QEMU 10's SMMU: IDR0.ST_LEVEL 2-level, TTENDIAN little, TTF AArch64;
+# IDR3.RIL; IDR1.SIDSIZE 16, SSIDSIZE 0; IDR5 granules 4K 16K 64K
+has out '^  first-stage  *yes$'
+has out '^  2-level-stream-table  *yes$'
+has out '^  tt-little-endian  *yes$'
+has out '^  tt-big-endian  *no$'
+has out '^  ttf-aarch64  *yes$'
+has out '^  range-invalidation  *yes$'
+has out '^stream ID bits:  *16$'
+has out '^substream bits:  *0$'
 has out '^  idr0  *0x0d44101b$'
 has out '^  idr5  *0x[0-9a-f]\{8\}$'
 has out '^  aidr  *0x[0-9a-f]\{8\}$'
@@ -32,6 +42,8 @@ jeq pasid false
 jeq stage1_formats '["arm-smmuv3"]'
 jeq errata '[]'
 jeq max_pasid_log2 0
+jeq sid_bits 16
+jeq ssid_bits 0
 jeq idr0 '"0xd44101b"'
 jeq length 40
 
@@ -42,6 +54,10 @@ json_lines
 jeq compatible true
 jeq reason null
 jeq model '"smmuv3"'
+expect 0 nestioctl check "$bdf" --model smmuv3 --want range-invalidation --want ttf-aarch64
+has out "^$bdf: compatible with a smmuv3 vIOMMU\$"
+expect 1 nestioctl check "$bdf" --model smmuv3 --want tt-big-endian
+has out "^$bdf: not compatible with a smmuv3 vIOMMU: vIOMMU needs capabilities the host (arm-smmuv3) lacks: tt-big-endian\$"
 # no PASIDs behind this SMMU
 expect 1 nestioctl check "$bdf" --model smmuv3 --want pasid
 has out "^$bdf: not compatible with a smmuv3 vIOMMU: "

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "edu.h"
+#include "hwregs.h"
 #include "kabi.h"
 #include "smmuv3-guest.h"
 #include "mockdev.h"
@@ -224,6 +225,75 @@ START_TEST(test_caps_agree_with_idr)
 	ck_assert_int_eq(nestio_device_check_compat(st.dev, &want, reason,
 						    sizeof(reason)), 1);
 	ck_assert_str_eq(reason, "");
+}
+END_TEST
+
+/* The fields QEMU's accelerated vSMMU checks, as QEMU 10's arm-smmuv3
+ * advertises them (tests/vm/run: -M virt,iommu=smmuv3), and intersections
+ * of this host with itself and with the tier-1 parts of tests/lib/hwregs.h */
+static void collect(void *userdata, size_t host, const char *field,
+		    const char *reason)
+{
+	char *log = userdata;
+	size_t len = strlen(log);
+
+	snprintf(log + len, 1024 - len, "%zu %s: %s\n", host, field, reason);
+}
+
+START_TEST(test_intersect_parts)
+{
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) }, part = { .sz = sizeof(part) };
+	const struct nestio_hw_caps *hosts[] = { &caps, &part };
+	struct nestio_compat out = { .sz = sizeof(out) };
+	struct kabi_hw_info_arm_smmuv3 small = {
+		.idr = { SMALL_SMMU_IDR0, SMALL_SMMU_IDR1, 0, SMALL_SMMU_IDR3, 0,
+			 SMALL_SMMU_IDR5 } };
+	uint32_t idr0 = st.info.idr[0], idr1 = st.info.idr[1], idr3 = st.info.idr[3];
+	char log[1024] = "";
+
+	ck_assert_int_eq(nestio_device_get_hw_caps(st.dev, &caps), 0);
+	/* decoded as the registers say ... */
+	ck_assert_uint_eq(caps.sid_bits, FIELD(idr1, 5, 0));
+	ck_assert_uint_eq(caps.ssid_bits, FIELD(idr1, 10, 6));
+	ck_assert_uint_eq(!!(caps.caps & NESTIO_CAP_RANGE_INV), FIELD(idr3, 10, 10));
+	ck_assert_uint_eq(!!(caps.caps & NESTIO_CAP_STE_2LVL), FIELD(idr0, 28, 27) == 1);
+	ck_assert_uint_eq(!!(caps.caps & NESTIO_CAP_TTF_AARCH64), FIELD(idr0, 3, 3));
+	/* ... and as QEMU 10's model sets them: SIDSIZE 16, no SSIDSIZE, RIL,
+	 * 2-level stream table, little-endian AArch64 tables, 4K/16K/64K */
+	ck_assert_uint_eq(caps.sid_bits, SMMU_IDR1_SIDSIZE);
+	ck_assert_uint_eq(caps.ssid_bits, 0);
+	ck_assert_uint_eq(caps.caps & ~(uint64_t)NESTIO_CAP_ATS,
+			  NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE |
+			  NESTIO_CAP_STE_2LVL | NESTIO_CAP_TT_LE |
+			  NESTIO_CAP_TTF_AARCH64 | NESTIO_CAP_RANGE_INV);
+	ck_assert_uint_eq(caps.pgsize_bitmap, (1u << 12) | (1u << 21) | (1u << 30) |
+			  (1u << 14) | (1u << 25) | (1u << 16) | (1u << 29));
+	/* with itself: nothing dropped, and the device accepts the result */
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 1, NULL, &out, collect, log), 0);
+	hosts[1] = &caps;
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 2, NULL, &out, collect, log), 0);
+	ck_assert_str_eq(log, "");
+	ck_assert_uint_eq(out.caps, caps.caps);
+	ck_assert_uint_eq(out.stage2_ia_bits, 44);
+	ck_assert_uint_eq(out.sid_bits, 16);
+	ck_assert_int_eq(nestio_device_check_compat(st.dev, &out, log, sizeof(log)), 1);
+	/* with the small constructed SMMU: four narrowings, each with its field */
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &small,
+					       sizeof(small), 0, 0, &part), 0);
+	hosts[1] = &part;
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 2, NULL, &out, collect, log), 4);
+	ck_assert_str_eq(log,
+		"1 stage2_ia_bits: lowered from 44 to 40 bits of stage-2 input: "
+		"host 1 (arm-smmuv3) has 40\n"
+		"1 pgsize_bitmap: dropped 16K 64K 32M 512M: host 1 (arm-smmuv3) "
+		"lacks them (SMMU_IDR5.GRAN* is clear)\n"
+		"1 2-level-stream-table: dropped: host 1 (arm-smmuv3) lacks it "
+		"(SMMU_IDR0.ST_LEVEL is clear)\n"
+		"1 range-invalidation: dropped: host 1 (arm-smmuv3) lacks it "
+		"(SMMU_IDR3.RIL is clear)\n");
+	/* the narrower vSMMU still runs on this host */
+	ck_assert_int_eq(nestio_device_check_compat(st.dev, &out, log, sizeof(log)), 1);
+	ck_assert_str_eq(log, "");
 }
 END_TEST
 
@@ -921,6 +991,7 @@ int main(void)
 	s3g_require_nesting(edu_bdf());
 	add(s, "iort", test_iort_has_canwbs, false);
 	add(s, "caps", test_caps_agree_with_idr, true);
+	add(s, "intersect", test_intersect_parts, true);
 	add(s, "nest", test_nest_objects, true);
 	add(s, "dma", test_dma_at_stage1_va, true);
 	add(s, "invalidate", test_invalidation_needed, true);

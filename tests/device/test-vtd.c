@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "edu.h"
+#include "hwregs.h"
 #include "kabi.h"
 #include "mock.h"
 #include "mockdev.h"
@@ -314,6 +315,71 @@ START_TEST(test_compat_vtd)
 }
 END_TEST
 
+/* The fields QEMU's vtd_check_hiod reads, as QEMU 10's intel-iommu
+ * (tests/vm/run: x-scalable-mode=on, no x-flts, no x-pasid-mode) sets them,
+ * and intersections with this host as first and as second host */
+static char drops[1024];
+
+static void collect(void *userdata, size_t host, const char *field,
+		    const char *reason)
+{
+	size_t len = strlen(drops);
+
+	ck_assert_ptr_eq(userdata, drops);
+	snprintf(drops + len, sizeof(drops) - len, "%zu %s: %s\n", host, field, reason);
+}
+
+START_TEST(test_intersect_vtd)
+{
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) }, v6 = { .sz = sizeof(v6) };
+	struct kabi_hw_info_vtd raw, part = { .cap_reg = V6_VTD_CAP, .ecap_reg = V6_VTD_ECAP };
+	const struct nestio_hw_caps *hosts[2] = { &caps, &caps };
+	struct nestio_compat out = { .sz = sizeof(out) };
+	size_t len = sizeof(raw);
+	uint32_t type;
+
+	ck_assert_int_eq(nestio_device_get_hw_info(dev, &type, &raw, &len), 0);
+	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), 0);
+	/* as the registers say: ECAP.FSTS (47), CAP.FS1GP (56), ECAP.PASID (40) */
+	ck_assert_uint_eq(!!(caps.caps & NESTIO_CAP_FIRST_STAGE), (raw.ecap_reg >> 47) & 1);
+	ck_assert_uint_eq(!!(caps.pgsize_bitmap & (1u << 30)), (raw.cap_reg >> 56) & 1);
+	/* and as QEMU 10 sets them without x-flts: no first stage, no 1G
+	 * first-stage pages, no PASIDs; 16-bit requester IDs */
+	ck_assert(!(caps.caps & NESTIO_CAP_FIRST_STAGE));
+	ck_assert_uint_eq(caps.pgsize_bitmap, (1u << 12) | (1u << 21));
+	ck_assert_uint_eq(caps.sid_bits, 16);
+	ck_assert_uint_eq(caps.ssid_bits, 0);
+	/* with itself: nothing to drop */
+	drops[0] = '\0';
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 2, NULL, &out, collect, drops), 0);
+	ck_assert_str_eq(drops, "");
+	ck_assert_uint_eq(out.caps, caps.caps);
+	ck_assert_uint_eq(out.stage2_ia_bits, caps.stage2_ia_bits);
+	/* under the VT-d 6.0 part: it loses everything QEMU's VT-d lacks */
+	ck_assert_int_eq(nestio_hw_caps_decode(KABI_HW_INFO_TYPE_INTEL_VTD, &part,
+					       sizeof(part), 0, 0, &v6), 0);
+	hosts[0] = &v6;
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 2, NULL, &out, collect, drops), 6);
+	ck_assert_str_eq(drops,
+		"1 stage1_format: dropped intel-vtd: host 1 (intel-vtd) takes none\n"
+		"1 stage2_ia_bits: lowered from 57 to 48 bits of stage-2 input: "
+		"host 1 (intel-vtd) has 48\n"
+		"1 pgsize_bitmap: dropped 1G: host 1 (intel-vtd) lacks them "
+		"(CAP.FS1GP is clear)\n"
+		"1 nesting: dropped: host 1 (intel-vtd) cannot nest: ECAP.NEST is clear\n"
+		"1 ats: dropped: host 1 (intel-vtd) lacks it (ECAP.DT is clear)\n"
+		"1 first-stage: dropped: host 1 (intel-vtd) lacks it "
+		"(ECAP.FSTS is clear)\n");
+	ck_assert_uint_eq(out.caps, 0);
+	/* over it, as the first host: the part has all this one has */
+	hosts[0] = &caps;
+	hosts[1] = &v6;
+	drops[0] = '\0';
+	ck_assert_int_eq(nestio_hw_caps_intersect(hosts, 2, NULL, &out, collect, drops), 0);
+	ck_assert_str_eq(drops, "");
+}
+END_TEST
+
 /* the seam as a recorder in front of the real kernel: counts the ioctls */
 static int passthrough(int fd, unsigned long request, void *arg)
 {
@@ -454,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, test_replace_with_hwpt);
 	tcase_add_test(tc, test_nest_parent_refused);
 	tcase_add_test(tc, test_compat_vtd);
+	tcase_add_test(tc, test_intersect_vtd);
 	tcase_add_test(tc, test_nested_refused);
 	tcase_add_test(tc, test_viommu_kernel_refuses);
 	suite_add_tcase(s, tc);

@@ -14,6 +14,8 @@
  * is not accepted. A pass leaves an empty reason; a failure a non-empty
  * one about the first check that failed, cut to the buffer (a prefix of
  * the whole reason), NUL-terminated, and nothing written past it.
+ * Page sizes, stream and substream ID widths are checked after the widths
+ * and PASID bits, before the capabilities, and a set reserved2 is -EINVAL.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -29,7 +31,7 @@ static uint64_t npass, nfail;
 
 /* a struct of sz bytes (sz from the input) around the real one's bytes */
 struct sized {
-	uint8_t b[96];
+	uint8_t b[112];
 	size_t sz;
 };
 
@@ -79,6 +81,9 @@ static int expect(const struct sized *cs, const struct sized *ws,
 	if (!HAS(csz, struct nestio_hw_caps, max_pasid_log2)) c.max_pasid_log2 = 0;
 	if (!HAS(csz, struct nestio_hw_caps, stage1_ia_bits)) c.stage1_ia_bits = 0;
 	if (!HAS(csz, struct nestio_hw_caps, stage2_ia_bits)) c.stage2_ia_bits = 0;
+	if (!HAS(csz, struct nestio_hw_caps, pgsize_bitmap)) c.pgsize_bitmap = 0;
+	if (!HAS(csz, struct nestio_hw_caps, sid_bits)) c.sid_bits = 0;
+	if (!HAS(csz, struct nestio_hw_caps, ssid_bits)) c.ssid_bits = 0;
 	if (!HAS(wsz, struct nestio_compat, stage1_format)) w.stage1_format = 0;
 	if (!HAS(wsz, struct nestio_compat, stage1_ia_bits)) w.stage1_ia_bits = 0;
 	if (!HAS(wsz, struct nestio_compat, stage2_ia_bits)) w.stage2_ia_bits = 0;
@@ -86,9 +91,14 @@ static int expect(const struct sized *cs, const struct sized *ws,
 	if (!HAS(wsz, struct nestio_compat, reserved)) w.reserved = 0;
 	if (!HAS(wsz, struct nestio_compat, caps)) w.caps = 0;
 	if (!HAS(wsz, struct nestio_compat, errata_ok)) w.errata_ok = 0;
-	/* one format, not RAW, reserved 0 */
+	if (!HAS(wsz, struct nestio_compat, pgsize_bitmap)) w.pgsize_bitmap = 0;
+	if (!HAS(wsz, struct nestio_compat, sid_bits)) w.sid_bits = 0;
+	if (!HAS(wsz, struct nestio_compat, ssid_bits)) w.ssid_bits = 0;
+	if (!HAS(wsz, struct nestio_compat, reserved2)) w.reserved2[0] = w.reserved2[1] = 0;
+	/* one format, not RAW, reserved and reserved2 0 (reserved1 ignored) */
 	if ((w.stage1_format & (w.stage1_format - 1)) ||
-	    w.stage1_format == NESTIO_STAGE1_RAW || w.reserved)
+	    w.stage1_format == NESTIO_STAGE1_RAW || w.reserved ||
+	    w.reserved2[0] || w.reserved2[1])
 		return -EINVAL;
 	if (!(c.caps & NESTIO_CAP_NESTING))
 		*why = "host IOMMU (";
@@ -96,6 +106,10 @@ static int expect(const struct sized *cs, const struct sized *ws,
 		*why = "vIOMMU wants the ";
 	else if (w.stage1_ia_bits > c.stage1_ia_bits ||
 		 w.stage2_ia_bits > c.stage2_ia_bits || w.pasid_bits > c.max_pasid_log2)
+		*why = "vIOMMU wants ";
+	else if (w.pgsize_bitmap & ~c.pgsize_bitmap)
+		*why = "vIOMMU wants stage-1 page sizes";
+	else if (w.sid_bits > c.sid_bits || w.ssid_bits > c.ssid_bits)
 		*why = "vIOMMU wants ";
 	else if (w.caps & ~c.caps)
 		*why = "vIOMMU needs capabilities";
@@ -139,6 +153,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.reserved = fz_u8(&in) == 0xff;
 	w.caps = fz_u8(&in);
 	w.errata_ok = fz_u8(&in) % 4;
+	c.pgsize_bitmap = fz_u8(&in) % 8 << 12;	/* 4K, 8K, 16K */
+	c.sid_bits = fz_u8(&in) % 34;
+	c.ssid_bits = fz_u8(&in) % 22;
+	w.reserved1 = fz_u8(&in);
+	w.pgsize_bitmap = fz_u8(&in) % 8 << 12;
+	w.sid_bits = fz_u8(&in) % 34;
+	w.ssid_bits = fz_u8(&in) % 22;
+	w.reserved2[1] = fz_u8(&in) == 0xff;
 	make_sized(&in, &cs, &c, sizeof(c));
 	make_sized(&in, &ws, &w, sizeof(w));
 	cutlen = fz_u8(&in) % 80;

@@ -109,10 +109,12 @@ static void check_caps(const struct nestio_hw_caps *c)
 		FZ_CHECK(c->oa_bits >= 1 && c->oa_bits <= 64);
 		/* no page size over the input width */
 		FZ_CHECK(!(c->pgsize_bitmap >> 31));
+		/* SIDSIZE is 6 bits; a PASID is at most 32 */
+		FZ_CHECK(c->sid_bits <= 63 && c->ssid_bits <= 32);
 	} else {
 		/* no registers: only what the kernel itself says */
 		FZ_CHECK(!c->stage1_ia_bits && !c->stage2_ia_bits && !c->oa_bits &&
-			 !c->pgsize_bitmap);
+			 !c->pgsize_bitmap && !c->sid_bits && !c->ssid_bits);
 		FZ_CHECK(!(c->caps & ~(NESTIO_CAP_DIRTY_TRACKING | NESTIO_CAP_PASID |
 				       NESTIO_CAP_PASID_EXEC | NESTIO_CAP_PASID_PRIV)));
 	}

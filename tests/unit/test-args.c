@@ -272,6 +272,15 @@ START_TEST(test_args_device)
 	EXPECT_NOIO(nestio_device_get_hw_caps(NULL, &caps), -EINVAL);
 	EXPECT_NOIO(nestio_device_get_hw_caps(dev, NULL), -EINVAL);
 	EXPECT_NOIO(nestio_device_get_hw_caps(dev, &caps), -EINVAL);	/* sz */
+	{
+		const struct nestio_hw_caps *hosts[] = { &caps };
+		struct nestio_compat out = { .sz = sizeof(out) };
+
+		EXPECT_NOIO(nestio_hw_caps_intersect(NULL, 1, NULL, &out, NULL, NULL), -EINVAL);
+		EXPECT_NOIO(nestio_hw_caps_intersect(hosts, 0, NULL, &out, NULL, NULL), -EINVAL);
+		EXPECT_NOIO(nestio_hw_caps_intersect(hosts, 1, NULL, NULL, NULL, NULL), -EINVAL);
+		EXPECT_NOIO(nestio_hw_caps_intersect(hosts, 1, NULL, &out, NULL, NULL), -EINVAL);
+	}
 	/* hwpt */
 	EXPECT_NOIO(nestio_hwpt_new_paging(NULL, ioas, NULL, &h), -EINVAL);
 	EXPECT_NOIO(nestio_hwpt_new_paging(dev, NULL, NULL, &h), -EINVAL);

@@ -71,7 +71,12 @@ START_TEST(test_caps_smmuv3)
 
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
 	ck_assert_uint_eq(c.type, NESTIO_IOMMU_ARM_SMMUV3);
-	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING);	/* no STALL, ATS, PRI */
+	/* no STALL, ATS, PRI; S1P, ST_LEVEL 2-level, TTENDIAN LE, TTF AArch64 */
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE |
+				  NESTIO_CAP_STE_2LVL | NESTIO_CAP_TT_LE |
+				  NESTIO_CAP_TTF_AARCH64);
+	ck_assert_uint_eq(c.sid_bits, 0);		/* IDR1 is 0 here */
+	ck_assert_uint_eq(c.ssid_bits, 0);
 	ck_assert_uint_eq(c.stage1_formats, NESTIO_STAGE1_ARM_SMMUV3);
 	ck_assert_uint_eq(c.oa_bits, 44);
 	ck_assert_uint_eq(c.stage1_ia_bits, 48);
@@ -85,8 +90,24 @@ START_TEST(test_caps_smmuv3)
 	/* STALL_MODEL 0b00, ATS, PRI; no S1P: no nesting */
 	s.idr[0] = (SMMU_IDR0 & ~(3u << 24) & ~2u) | (1u << 10) | (1u << 16);
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
-	ck_assert_uint_eq(c.caps, NESTIO_CAP_STALL | NESTIO_CAP_ATS | NESTIO_CAP_PRI);
+	ck_assert_uint_eq(c.caps, NESTIO_CAP_STALL | NESTIO_CAP_ATS | NESTIO_CAP_PRI |
+				  NESTIO_CAP_STE_2LVL | NESTIO_CAP_TT_LE |
+				  NESTIO_CAP_TTF_AARCH64);
 	ck_assert_uint_eq(c.stage1_formats, 0);
+	/* TTENDIAN 0b11 big, 0b01 reserved; TTF 0b01 AArch32 only; RIL */
+	s.idr[0] = (SMMU_IDR0 & ~(3u << 21) & ~(3u << 2)) | (3u << 21) | (1u << 2);
+	s.idr[1] = (7u << 6) | 12;	/* SSIDSIZE 7, SIDSIZE 12 */
+	s.idr[3] = 1u << 10;
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.caps & (NESTIO_CAP_TT_LE | NESTIO_CAP_TT_BE |
+				    NESTIO_CAP_TTF_AARCH32 | NESTIO_CAP_TTF_AARCH64 |
+				    NESTIO_CAP_RANGE_INV),
+			  NESTIO_CAP_TT_BE | NESTIO_CAP_TTF_AARCH32 | NESTIO_CAP_RANGE_INV);
+	ck_assert_uint_eq(c.sid_bits, 12);
+	ck_assert_uint_eq(c.ssid_bits, 7);
+	s.idr[0] = (SMMU_IDR0 & ~(3u << 21)) | (1u << 21);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.caps & (NESTIO_CAP_TT_LE | NESTIO_CAP_TT_BE), 0);
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s) - 4, 0, 0, &c),
 			 -EINVAL);
 }
@@ -194,6 +215,13 @@ START_TEST(test_cap_name)
 		{ NESTIO_CAP_ATS, "ats" },
 		{ NESTIO_CAP_PRI, "pri" },
 		{ NESTIO_CAP_STALL, "stall" },
+		{ NESTIO_CAP_FIRST_STAGE, "first-stage" },
+		{ NESTIO_CAP_STE_2LVL, "2-level-stream-table" },
+		{ NESTIO_CAP_TT_LE, "tt-little-endian" },
+		{ NESTIO_CAP_TT_BE, "tt-big-endian" },
+		{ NESTIO_CAP_TTF_AARCH32, "ttf-aarch32" },
+		{ NESTIO_CAP_TTF_AARCH64, "ttf-aarch64" },
+		{ NESTIO_CAP_RANGE_INV, "range-invalidation" },
 	};
 	int named = 0;
 
@@ -243,6 +271,104 @@ START_TEST(test_caps_names)
 }
 END_TEST
 
+/*
+ * Real parts and constructed ones (tests/lib/hwregs.h says which is which
+ * and where each value comes from), decoded field by field.
+ */
+#define VTD_PG (PG(12) | PG(21))
+#define SMMU_PG4K (PG(12) | PG(21) | PG(30))
+#define SMMU_PG64K (PG(16) | PG(29))
+
+static const struct part {
+	const char *name;
+	uint32_t type;
+	uint64_t r[4];		/* VT-d: cap, ecap; SMMU: idr0, idr1, idr3, idr5 */
+	uint64_t caps;
+	uint8_t s1_bits, s2_bits, sid_bits, ssid_bits;
+	uint32_t pgsizes;
+} parts[] = {
+	{ "vt-d 6.0", NESTIO_IOMMU_INTEL_VTD, { V6_VTD_CAP, V6_VTD_ECAP },
+	  NESTIO_CAP_NESTING | NESTIO_CAP_ATS | NESTIO_CAP_FIRST_STAGE,
+	  48, 57, 16, 0, VTD_PG | PG(30) },
+	{ "xeon vt-d 1.0", NESTIO_IOMMU_INTEL_VTD, { XEON_VTD_CAP, XEON_VTD_ECAP },
+	  NESTIO_CAP_ATS, 48, 48, 16, 0, VTD_PG },
+	{ "client vt-d", NESTIO_IOMMU_INTEL_VTD, { CLIENT_VTD_CAP, CLIENT_VTD_ECAP },
+	  0, 48, 39, 16, 0, VTD_PG },
+	{ "qemu vt-d", NESTIO_IOMMU_INTEL_VTD, { QEMU_VTD_CAP, QEMU_VTD_ECAP },
+	  0, 48, 48, 16, 0, VTD_PG },
+	{ "server smmu", NESTIO_IOMMU_ARM_SMMUV3,
+	  { SERVER_SMMU_IDR0, SERVER_SMMU_IDR1, SERVER_SMMU_IDR3, SERVER_SMMU_IDR5 },
+	  NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE | NESTIO_CAP_ATS |
+	  NESTIO_CAP_PRI | NESTIO_CAP_STALL | NESTIO_CAP_STE_2LVL |
+	  NESTIO_CAP_TT_LE | NESTIO_CAP_TT_BE | NESTIO_CAP_TTF_AARCH32 |
+	  NESTIO_CAP_TTF_AARCH64 | NESTIO_CAP_RANGE_INV,
+	  52, 48, 32, 20, SMMU_PG4K | SMMU_PG64K },
+	{ "small smmu", NESTIO_IOMMU_ARM_SMMUV3,
+	  { SMALL_SMMU_IDR0, SMALL_SMMU_IDR1, SMALL_SMMU_IDR3, SMALL_SMMU_IDR5 },
+	  NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE | NESTIO_CAP_TT_LE |
+	  NESTIO_CAP_TTF_AARCH64, 48, 40, 16, 0, SMMU_PG4K },
+	{ "qemu smmu", NESTIO_IOMMU_ARM_SMMUV3,
+	  { SMMU_IDR0, SMMU_IDR1_SIDSIZE, SMMU_IDR3_RIL, SMMU_IDR5 },
+	  NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE | NESTIO_CAP_STE_2LVL |
+	  NESTIO_CAP_TT_LE | NESTIO_CAP_TTF_AARCH64 | NESTIO_CAP_RANGE_INV,
+	  48, 44, 16, 0, SMMU_PG4K | SMMU_PG64K | PG(14) | PG(25) },
+};
+
+START_TEST(test_caps_parts)
+{
+	const struct part *p = &parts[_i];
+	struct kabi_hw_info_vtd v = { .cap_reg = p->r[0], .ecap_reg = p->r[1] };
+	struct kabi_hw_info_arm_smmuv3 s = {
+		.idr = { (uint32_t)p->r[0], (uint32_t)p->r[1], 0,
+			 (uint32_t)p->r[2], 0, (uint32_t)p->r[3] },
+	};
+	bool vtd = p->type == NESTIO_IOMMU_INTEL_VTD;
+	struct nestio_hw_caps c;
+
+	ck_assert_int_eq(decode(vtd ? KABI_HW_INFO_TYPE_INTEL_VTD :
+				      KABI_HW_INFO_TYPE_ARM_SMMUV3,
+				vtd ? (const void *)&v : (const void *)&s,
+				vtd ? sizeof(v) : sizeof(s), 0, 0, &c), 0);
+	ck_assert_msg(c.caps == p->caps, "%s: caps %#llx, want %#llx", p->name,
+		      (unsigned long long)c.caps, (unsigned long long)p->caps);
+	ck_assert_msg(c.stage1_ia_bits == p->s1_bits, "%s: stage-1 %u", p->name,
+		      c.stage1_ia_bits);
+	ck_assert_msg(c.stage2_ia_bits == p->s2_bits, "%s: stage-2 %u", p->name,
+		      c.stage2_ia_bits);
+	ck_assert_msg(c.sid_bits == p->sid_bits, "%s: sid %u", p->name, c.sid_bits);
+	ck_assert_msg(c.ssid_bits == p->ssid_bits, "%s: ssid %u", p->name,
+		      c.ssid_bits);
+	ck_assert_msg(c.pgsize_bitmap == p->pgsizes, "%s: pages %#x", p->name,
+		      c.pgsize_bitmap);
+	ck_assert_uint_eq(c.stage1_formats, !(p->caps & NESTIO_CAP_NESTING) ? 0 :
+			  vtd ? NESTIO_STAGE1_VTD : NESTIO_STAGE1_ARM_SMMUV3);
+	for (size_t i = 0; i < sizeof(c.reserved); i++)
+		ck_assert_uint_eq(c.reserved[i], 0);
+}
+END_TEST
+
+START_TEST(test_caps_vtd_pasid)
+{
+	/* ECAP.PASID (40) with PSS (39:35) 19: 20-bit PASIDs */
+	struct kabi_hw_info_vtd v = { .cap_reg = V6_VTD_CAP,
+				      .ecap_reg = V6_VTD_ECAP | (1ull << 40) };
+	struct kabi_hw_info_amd a = { .efr = (1ull << 4) | (1ull << 48) | (15ull << 32) };
+	struct nestio_hw_caps c;
+
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.ssid_bits, 20);
+	ck_assert_uint_eq(c.sid_bits, 16);
+	/* AMD: EFR.PASmax (36:32) 15 is 16 PASID bits, with GTSup only */
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.ssid_bits, 16);
+	ck_assert(c.caps & NESTIO_CAP_FIRST_STAGE);
+	a.efr &= ~(1ull << 4);
+	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a), 0, 0, &c), 0);
+	ck_assert_uint_eq(c.ssid_bits, 0);
+	ck_assert(!(c.caps & NESTIO_CAP_FIRST_STAGE));
+}
+END_TEST
+
 
 int main(void)
 {
@@ -258,5 +384,7 @@ int main(void)
 	tcase_add_test(tc, test_caps_names);
 	tcase_add_test(tc, test_cap_name);
 	tcase_add_test(tc, test_stage1_format_name);
+	tcase_add_loop_test(tc, test_caps_parts, 0, (int)ARRAY_SIZE(parts));
+	tcase_add_test(tc, test_caps_vtd_pasid);
 	return tu_run(s);
 }

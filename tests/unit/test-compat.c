@@ -489,6 +489,138 @@ START_TEST(test_device_check)
 }
 END_TEST
 
+/* ====================================== the fields QEMU's checks read */
+
+static void smmu_part(struct nestio_hw_caps *c, uint32_t idr0, uint32_t idr1,
+		      uint32_t idr3, uint32_t idr5)
+{
+	struct kabi_hw_info_arm_smmuv3 s = { .idr = { idr0, idr1, 0, idr3, 0, idr5 } };
+
+	decode(KABI_HW_INFO_TYPE_ARM_SMMUV3, &s, sizeof(s), 0, 0, c);
+}
+
+START_TEST(test_smmu_fields)
+{
+	struct nestio_compat w = {
+		.sz = sizeof(w), .stage1_format = NESTIO_STAGE1_ARM_SMMUV3,
+		.caps = NESTIO_CAP_NESTING | NESTIO_CAP_TT_LE | NESTIO_CAP_TTF_AARCH64,
+		.pgsize_bitmap = (1u << 12) | (1u << 21) | (1u << 30),
+		.sid_bits = 16,
+	};
+	struct nestio_hw_caps small, server;
+
+	smmu_part(&small, SMALL_SMMU_IDR0, SMALL_SMMU_IDR1, SMALL_SMMU_IDR3,
+		  SMALL_SMMU_IDR5);
+	smmu_part(&server, SERVER_SMMU_IDR0, SERVER_SMMU_IDR1, SERVER_SMMU_IDR3,
+		  SERVER_SMMU_IDR5);
+	/* what QEMU's vSMMU advertises by default, less RIL and 16K/64K */
+	CHECK(&small, &w, 1, "");
+	CHECK(&server, &w, 1, "");
+	/* 6. page sizes, named with the granule bit that would grant them */
+	w.pgsize_bitmap |= 1u << 14;
+	CHECK(&small, &w, 0, "vIOMMU wants stage-1 page sizes the host "
+			     "(arm-smmuv3) lacks: 16K (SMMU_IDR5.GRAN16K is clear)");
+	CHECK(&server, &w, 0, "vIOMMU wants stage-1 page sizes the host "
+			      "(arm-smmuv3) lacks: 16K (SMMU_IDR5.GRAN16K is clear)");
+	w.pgsize_bitmap = (1u << 16) | (1u << 14);
+	CHECK(&small, &w, 0, "vIOMMU wants stage-1 page sizes the host "
+			     "(arm-smmuv3) lacks: 16K 64K (SMMU_IDR5.GRAN* is clear)");
+	w.pgsize_bitmap = 1u << 16;
+	CHECK(&server, &w, 1, "");
+	w.pgsize_bitmap = 1u << 12;
+	/* 7.-8. IDR1.SIDSIZE and SSIDSIZE */
+	w.sid_bits = 17;
+	CHECK(&small, &w, 0, "vIOMMU wants 17-bit stream IDs, host (arm-smmuv3) has 16");
+	CHECK(&server, &w, 1, "");
+	w.ssid_bits = 20;
+	CHECK(&server, &w, 1, "");
+	w.ssid_bits = 21;
+	CHECK(&server, &w, 0, "vIOMMU wants 21-bit substream IDs, host (arm-smmuv3) has 20");
+	w.sid_bits = w.ssid_bits = 0;
+	/* 9. IDR0.ST_LEVEL, TTENDIAN, TTF, IDR3.RIL, ATS by name */
+	w.caps |= NESTIO_CAP_STE_2LVL | NESTIO_CAP_RANGE_INV | NESTIO_CAP_ATS |
+		  NESTIO_CAP_TT_BE | NESTIO_CAP_TTF_AARCH32;
+	CHECK(&server, &w, 1, "");
+	CHECK(&small, &w, 0, "vIOMMU needs capabilities the host (arm-smmuv3) lacks: "
+			     "ats, 2-level-stream-table, tt-big-endian, ttf-aarch32, "
+			     "range-invalidation");
+	/* the order: page sizes before IDs before capabilities */
+	w.pgsize_bitmap = 1u << 14;
+	w.sid_bits = 20;
+	CHECK(&small, &w, 0, "vIOMMU wants stage-1 page sizes the host "
+			     "(arm-smmuv3) lacks: 16K (SMMU_IDR5.GRAN16K is clear)");
+	w.pgsize_bitmap = 0;
+	CHECK(&small, &w, 0, "vIOMMU wants 20-bit stream IDs, host (arm-smmuv3) has 16");
+}
+END_TEST
+
+START_TEST(test_vtd_fields)
+{
+	/* QEMU's vtd_check_hiod for x-flts: first-stage, 1 GiB pages (fs1gp) */
+	struct nestio_compat w = {
+		.sz = sizeof(w), .stage1_format = NESTIO_STAGE1_VTD,
+		.caps = NESTIO_CAP_NESTING | NESTIO_CAP_FIRST_STAGE,
+		.pgsize_bitmap = (1u << 12) | (1u << 21) | (1u << 30),
+		.stage2_ia_bits = 48, .sid_bits = 16,
+		.errata_ok = SPR17,
+	};
+	struct kabi_hw_info_vtd v = { .cap_reg = V6_VTD_CAP, .ecap_reg = V6_VTD_ECAP };
+	struct nestio_hw_caps c;
+
+	decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c);
+	CHECK(&c, &w, 1, "");
+	v.cap_reg &= ~(1ull << 56);		/* CAP.FS1GP */
+	decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c);
+	CHECK(&c, &w, 0, "vIOMMU wants stage-1 page sizes the host (intel-vtd) "
+			 "lacks: 1G (CAP.FS1GP is clear)");
+	w.pgsize_bitmap &= ~(1u << 30);
+	v.ecap_reg &= ~(1ull << 47);		/* ECAP.FSTS */
+	decode(KABI_HW_INFO_TYPE_INTEL_VTD, &v, sizeof(v), 0, 0, &c);
+	CHECK(&c, &w, 0, "vIOMMU needs capabilities the host (intel-vtd) lacks: "
+			 "first-stage");
+	/* the v6 part reports PSS but not ECAP.PASID: no substream IDs */
+	w.caps = NESTIO_CAP_NESTING;
+	w.ssid_bits = 1;
+	CHECK(&c, &w, 0, "vIOMMU wants 1-bit substream IDs, host (intel-vtd) has 0");
+}
+END_TEST
+
+START_TEST(test_sized_layouts)
+{
+	/* the first layout ended at errata_ok (sz 32, with 4 bytes of padding
+	 * where reserved1 is now): whatever is there, and anything after sz,
+	 * is not read */
+	const size_t old = offsetof(struct nestio_compat, reserved1) + sizeof(uint32_t);
+	struct nestio_compat w;
+	struct nestio_hw_caps c;
+
+	ck_assert_uint_eq(old, 32);
+	ck_assert_uint_eq(offsetof(struct nestio_compat, pgsize_bitmap), 32);
+	ck_assert_uint_eq(offsetof(struct nestio_hw_caps, sid_bits), 40);
+	smmu_part(&c, SMALL_SMMU_IDR0, SMALL_SMMU_IDR1, 0, SMALL_SMMU_IDR5);
+	memset(&w, 0xa5, sizeof(w));
+	w.sz = old;
+	w.stage1_format = NESTIO_STAGE1_ARM_SMMUV3;
+	w.stage1_ia_bits = w.stage2_ia_bits = w.pasid_bits = w.reserved = 0;
+	w.caps = NESTIO_CAP_NESTING;
+	w.errata_ok = 0;
+	CHECK(&c, &w, 1, "");
+	w.sz = sizeof(w);
+	w.reserved1 = 0xffffffff;		/* ignored in any layout */
+	w.pgsize_bitmap = w.sid_bits = w.ssid_bits = 0;
+	w.reserved2[0] = w.reserved2[1] = 0;
+	CHECK(&c, &w, 1, "");
+	w.reserved2[1] = 1;
+	ck_assert_int_eq(nestio_hw_caps_check(&c, &w, NULL, 0), -EINVAL);
+	/* an older caps struct (sz 40) has no IDs: the check sees 0 */
+	w.reserved2[1] = 0;
+	w.sid_bits = 1;
+	CHECK(&c, &w, 1, "");
+	c.sz = offsetof(struct nestio_hw_caps, sid_bits);
+	CHECK(&c, &w, 0, "vIOMMU wants 1-bit stream IDs, host (arm-smmuv3) has 0");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("compat");
@@ -504,6 +636,9 @@ int main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_sized_shorter);
 	tcase_add_test(tc, test_errata_table);
+	tcase_add_test(tc, test_smmu_fields);
+	tcase_add_test(tc, test_vtd_fields);
+	tcase_add_test(tc, test_sized_layouts);
 	tc = fk_tcase(s, "device", setup_objs, teardown_objs);
 	tcase_add_test(tc, test_device_check);
 	return tu_run(s);
