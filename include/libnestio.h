@@ -182,6 +182,22 @@ int nestio_device_replace_hwpt(struct nestio_device *dev, uint32_t pasid,
 			       struct nestio_hwpt *hwpt);
 int nestio_device_detach(struct nestio_device *dev, uint32_t pasid);
 
+/*
+ * Peer-to-peer DMA to a device's MMIO: slices of a VFIO region (PCI: a BAR)
+ * exported as one dma-buf, which nestio_ioas_map_file() maps into an IOAS.
+ * Offsets and lengths are page-aligned and lengths non-zero. The result is
+ * a close-on-exec dma-buf fd (the caller owns it) or -errno; flags must be
+ * 0. An IOAS maps a dma-buf of exactly one range.
+ */
+struct nestio_dmabuf_range {
+	uint64_t offset;	/* into the region */
+	uint64_t length;
+};
+
+int nestio_device_export_dmabuf(struct nestio_device *dev, uint32_t region,
+				const struct nestio_dmabuf_range *ranges,
+				size_t nr, unsigned int flags);
+
 /* --------------------------------------------- hw info and capabilities */
 
 enum nestio_iommu_type {

@@ -36,6 +36,7 @@ const char *nio_ioctl_name(unsigned long request)
 	case KABI_VFIO_DEVICE_BIND_IOMMUFD: return "VFIO_DEVICE_BIND_IOMMUFD";
 	case KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT: return "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
 	case KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT: return "VFIO_DEVICE_DETACH_IOMMUFD_PT";
+	case KABI_VFIO_DEVICE_FEATURE: return "VFIO_DEVICE_FEATURE";
 	default: return "ioctl";
 	}
 }

@@ -546,4 +546,34 @@ struct kabi_vfio_device_detach_iommufd_pt {
 };
 #define KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ 8
 
+/*
+ * VFIO_DEVICE_FEATURE: a feature index in the low 16 bits of flags, and GET,
+ * SET or PROBE; the feature's data follows the 8-byte header.
+ * VFIO_DEVICE_FEATURE_DMA_BUF (GET) exports slices of a region (PCI: a BAR)
+ * as one dma-buf and returns its fd as the ioctl's result.
+ */
+#define KABI_VFIO_DEVICE_FEATURE _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 17)
+struct kabi_vfio_device_feature {
+	uint32_t argsz;
+	uint32_t flags;
+};
+enum {
+	KABI_VFIO_DEVICE_FEATURE_MASK = 0xffff,
+	KABI_VFIO_DEVICE_FEATURE_GET = 1 << 16,
+	KABI_VFIO_DEVICE_FEATURE_SET = 1 << 17,
+	KABI_VFIO_DEVICE_FEATURE_PROBE = 1 << 18,
+	KABI_VFIO_DEVICE_FEATURE_DMA_BUF = 11,
+};
+struct kabi_vfio_region_dma_range {
+	KABI_ALIGNED_U64 offset;
+	KABI_ALIGNED_U64 length;
+};
+struct kabi_vfio_device_feature_dma_buf {
+	uint32_t region_index;
+	uint32_t open_flags;
+	uint32_t flags;
+	uint32_t nr_ranges;
+	struct kabi_vfio_region_dma_range dma_ranges[];	/* nr_ranges */
+};
+
 #endif

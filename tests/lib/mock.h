@@ -29,6 +29,8 @@ enum {
 	MOCK_OP_PASID_REPLACE = 19,
 	MOCK_OP_PASID_DETACH = 20,
 	MOCK_OP_PASID_CHECK_HWPT = 21,
+	MOCK_OP_DMABUF_GET = 22,	/* a dma-buf of kernel memory: its fd */
+	MOCK_OP_DMABUF_REVOKE = 23,	/* revoke (or un-revoke) one */
 };
 
 enum {
@@ -145,6 +147,14 @@ struct mock_cmd {
 		struct {
 			uint32_t dev_id;
 		} trigger_vevent;
+		struct {
+			uint32_t length;
+			uint32_t open_flags;
+		} dmabuf_get;
+		struct {
+			int32_t dmabuf_fd;
+			uint32_t revoked;
+		} dmabuf_revoke;
 		/* the kernel's union is larger; keep the overall size right */
 		uint8_t pad[48];
 	};

@@ -302,6 +302,45 @@ START_TEST(test_args_device)
 }
 END_TEST
 
+/* nestio_device_export_dmabuf(): bad input is -EINVAL before any ioctl */
+START_TEST(test_args_export_dmabuf)
+{
+	struct nestio_device *v = new_vfio(ctx);
+	struct nestio_dmabuf_range one = { 0, PAGE }, two[2] = { { 0, PAGE }, { PAGE, PAGE } };
+	struct nestio_dmabuf_range bad[] = {
+		{ 0, 0 },			/* empty */
+		{ 1, PAGE },			/* unaligned offset */
+		{ 0, PAGE - 1 },		/* unaligned length */
+		{ 0, PAGE + 1 },
+		{ UINT64_MAX - PAGE + 1, PAGE },	/* wraps */
+	};
+	struct nestio_dmabuf_range huge[2] = {
+		{ 0, UINT64_MAX - PAGE + 1 }, { 0, UINT64_MAX - PAGE + 1 },
+	};
+	void *as_ioas = ioas;
+
+	tu_ncalls = 0;
+	EXPECT_NOIO(nestio_device_export_dmabuf(NULL, 0, &one, 1, 0), -EINVAL);
+	EXPECT_NOIO(nestio_device_export_dmabuf(as_ioas, 0, &one, 1, 0), -EINVAL);
+	EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, NULL, 1, 0), -EINVAL);
+	EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, &one, 0, 0), -EINVAL);
+	EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, &one, 1, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, &one, SIZE_MAX, 0), -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, &bad[i], 1, 0), -EINVAL);
+		/* a bad range after a good one */
+		two[1] = bad[i];
+		EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, two, 2, 0), -EINVAL);
+	}
+	/* the total length overflows */
+	EXPECT_NOIO(nestio_device_export_dmabuf(v, 0, huge, 2, 0), -EINVAL);
+	/* an adopted device has no VFIO cdev to export from */
+	EXPECT_NOIO(nestio_device_export_dmabuf(dev, 0, &one, 1, 0), -EINVAL);
+	ck_assert_int_eq(tu_ncalls, 0);
+	v = nestio_device_unref(v);
+}
+END_TEST
+
 /* An object of the wrong type is caught by its magic, not dereferenced. */
 START_TEST(test_args_wrong_type)
 {
@@ -723,6 +762,7 @@ int main(void)
 	tcase_add_test(tc, test_args_ioas);
 	tcase_add_test(tc, test_args_ioas_wrap);
 	tcase_add_test(tc, test_args_device);
+	tcase_add_test(tc, test_args_export_dmabuf);
 	tcase_add_test(tc, test_args_wrong_type);
 	tcase_add_test(tc, test_args_slots);
 	tcase_add_test(tc, test_args_sized_opts);

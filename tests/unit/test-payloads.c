@@ -372,6 +372,64 @@ START_TEST(test_io_vfio)
 }
 END_TEST
 
+/* the fake kernel, and a "dma-buf" (a /dev/null fd) for VFIO_DEVICE_FEATURE */
+static int dmabuf_answer(int fd, unsigned long request, void *arg)
+{
+	if (request == KABI_VFIO_DEVICE_FEATURE && !fk_fail_left)
+		return open("/dev/null", O_RDWR | O_CLOEXEC);
+	return fake_kernel(fd, request, arg);
+}
+
+START_TEST(test_io_export_dmabuf)
+{
+	const struct nestio_dmabuf_range r[2] = {
+		{ .offset = 0, .length = PAGE },
+		{ .offset = 16 * PAGE, .length = 2 * PAGE },
+	};
+	struct nestio_device *d = new_vfio(ctx);
+	int vfd = nestio_device_get_fd(d), n0, got;
+	struct {
+		struct kabi_vfio_device_feature h;
+		struct kabi_vfio_device_feature_dma_buf db;
+		struct kabi_vfio_region_dma_range r[2];
+	} want;
+	const char *m;
+
+	tu_seam_answer = dmabuf_answer;
+	for (int nr = 1; nr <= 2; nr++) {
+		size_t len = sizeof(want.h) + sizeof(want.db) + nr * sizeof(want.r[0]);
+
+		memset(&want, 0, sizeof(want));
+		want.h.argsz = (uint32_t)len;
+		want.h.flags = KABI_VFIO_DEVICE_FEATURE_GET | KABI_VFIO_DEVICE_FEATURE_DMA_BUF;
+		want.db.region_index = 2;
+		want.db.open_flags = O_RDWR | O_CLOEXEC;
+		want.db.nr_ranges = (uint32_t)nr;
+		for (int i = 0; i < nr; i++) {
+			want.r[i].offset = r[i].offset;
+			want.r[i].length = r[i].length;
+		}
+		tu_ncalls = 0;
+		n0 = tu_count_open_fds();
+		got = nestio_device_export_dmabuf(d, 2, r, (size_t)nr, 0);
+		ck_assert_int_ge(got, 0);
+		ck_assert_int_eq(tu_ncalls, 1);
+		m = payload_diff(0, vfd, KABI_VFIO_DEVICE_FEATURE, &want, len,
+				 "vfio_device_feature_dma_buf");
+		ck_assert_msg(!m, "%s", m);
+		/* the caller owns the fd the kernel returned */
+		ck_assert_int_eq(tu_count_open_fds(), n0 + 1);
+		close(got);
+	}
+	/* a kernel without the feature: its errno, nothing left open */
+	n0 = tu_count_open_fds();
+	fk_fail(KABI_VFIO_DEVICE_FEATURE, ENOTTY, 1);
+	ck_assert_int_eq(nestio_device_export_dmabuf(d, 0, r, 1, 0), -ENOTTY);
+	ck_assert_int_eq(tu_count_open_fds(), n0);
+	d = nestio_device_unref(d);
+}
+END_TEST
+
 START_TEST(test_io_ops_device)
 {
 	struct nestio_hwpt *h = new_hwpt(dev, ioas, 0);
@@ -546,6 +604,7 @@ int main(void)
 	tcase_add_test(tc, test_io_hwpt);
 	tcase_add_test(tc, test_io_vfio);
 	tcase_add_test(tc, test_io_ops_device);
+	tcase_add_test(tc, test_io_export_dmabuf);
 	tcase_add_test(tc, test_io_hw_info);
 	tcase_add_test(tc, test_io_feature_probe);
 	tcase_add_test(tc, test_io_viommu_shared);
