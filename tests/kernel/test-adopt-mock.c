@@ -287,7 +287,7 @@ static void invalidate(struct adopted *a, int fd, const uint32_t *id)
 	CK_EQ(nestio_invq_new(a->n1, NESTIO_INV_RAW, &ho, &q), 0);
 	he.iotlb_id = 3;
 	CK_EQ(nestio_invq_push(q, &he, sizeof(he)), 0);
-	CK_EQ(nestio_invq_flush(q, NULL), 0);
+	CK_EQ(nestio_invq_flush(q, NULL), 1);	/* entries sent */
 	q = nestio_invq_unref(q);
 	CK_EQ(mock_check(fd, MOCK_OP_MD_CHECK_IOTLB, id[ID_N1], 3, 0), 0);
 	CK_EQ(mock_check(fd, MOCK_OP_MD_CHECK_IOTLB, id[ID_N1], 0, MOCK_IOTLB_DEFAULT), 0);
@@ -302,7 +302,7 @@ static void invalidate(struct adopted *a, int fd, const uint32_t *id)
 	CK_EQ(nestio_invq_new_viommu(a->v, NESTIO_INV_RAW, &vo, &q), 0);
 	ve.cache_id = 0;
 	CK_EQ(nestio_invq_push(q, &ve, sizeof(ve)), 0);
-	CK_EQ(nestio_invq_flush(q, NULL), 0);
+	CK_EQ(nestio_invq_flush(q, NULL), 1);	/* entries sent */
 	nestio_invq_unref(q);
 	CK_EQ(mock_check(fd, MOCK_OP_DEV_CHECK_CACHE, id[ID_DEV], 0, 0), 0);
 	CK_EQ(mock_check(fd, MOCK_OP_DEV_CHECK_CACHE, id[ID_DEV], 1, MOCK_DEV_CACHE_DEFAULT), 0);
