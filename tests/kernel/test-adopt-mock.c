@@ -353,8 +353,10 @@ static int adopt_child(int argc, char **argv)
 	r = nestio_ctx_change_process(a.ctx);
 	if (tu_is_feature_missing(r))
 		printf("adopt: IOMMU_IOAS_CHANGE_PROCESS not here (%d): step skipped\n", r);
-	else
+	else {
 		CK_EQ(r, 0);
+		printf("adopt: IOMMU_IOAS_CHANGE_PROCESS moved the accounting\n");
+	}
 
 	refused = wrong_kinds(fd, id);
 	adopt_all(&a, id, keep);
