@@ -402,6 +402,40 @@ int nestio_viommu_hwpt_for_ste(struct nestio_viommu *viommu,
 int nestio_viommu_hwpt_for_gbpa(struct nestio_viommu *viommu,
 				struct nestio_device *dev, uint32_t gbpa,
 				struct nestio_hwpt **out);
+/* ------------------------------------------ adopting objects by kernel id */
+
+/*
+ * Live update: wrap an IOAS, hwpt or vIOMMU that already exists in the
+ * ctx's iommufd (made by the process that handed the iommufd over), by its
+ * kernel id. The kernel is asked that id is an object of that kind (else
+ * -ENOENT); what it cannot tell (flags, what it is built on, the vIOMMU
+ * type) the caller says. See nestio_adopt(3).
+ */
+#define NESTIO_ADOPT_KEEP	(1u << 0)	/* last unref leaves the kernel object */
+
+int nestio_ioas_new_from_id(struct nestio_ctx *ctx, uint32_t id,
+			    unsigned int flags, struct nestio_ioas **out);
+
+struct nestio_hwpt_adopt_opts {
+	size_t sz;		/* sizeof(struct nestio_hwpt_adopt_opts) */
+	unsigned int adopt_flags;	/* NESTIO_ADOPT_* */
+	unsigned int flags;	/* the NESTIO_HWPT_* it was made with */
+	/* what it is built on, pinned: exactly one */
+	struct nestio_ioas *ioas;	/* a paging hwpt: its IOAS */
+	struct nestio_hwpt *parent;	/* a nested hwpt: its nest parent */
+	struct nestio_viommu *viommu;	/* a nested hwpt: its vIOMMU */
+	uint32_t inv_data_type;	/* nested: the kernel's invalidation data
+				 * type it takes (0: VT-d stage 1) */
+};
+
+int nestio_hwpt_new_from_id(struct nestio_ctx *ctx, uint32_t id,
+			    const struct nestio_hwpt_adopt_opts *opts,
+			    struct nestio_hwpt **out);
+int nestio_viommu_new_from_id(struct nestio_hwpt *parent, uint32_t id,
+			      uint32_t type, unsigned int flags,
+			      struct nestio_viommu **out);
+int nestio_ctx_lookup_viommu(struct nestio_ctx *ctx, uint32_t id,
+			     struct nestio_viommu **out);
 
 /* --------------------------------------------------- compatibility check */
 

@@ -133,6 +133,17 @@ NESTIO_EXPORT int nestio_ctx_lookup_device(struct nestio_ctx *ctx, uint32_t id,
 	return r;
 }
 
+NESTIO_EXPORT int nestio_ctx_lookup_viommu(struct nestio_ctx *ctx, uint32_t id,
+					   struct nestio_viommu **out)
+{
+	void *obj;
+	int r = lookup(ctx, NIO_MAGIC_VIOMMU, id, out, &obj);
+
+	if (r == 0)
+		*out = obj;
+	return r;
+}
+
 /* ---- feature probe ---- */
 
 static const struct {

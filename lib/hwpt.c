@@ -201,13 +201,82 @@ NESTIO_EXPORT int nestio_hwpt_new_nested_viommu(struct nestio_device *dev,
 	return 0;
 }
 
+/*
+ * Live update (nestio_adopt(3)): a hwpt the kernel already holds. The
+ * kernel says whether id is a paging or a nested hwpt; the caller says
+ * which of the two and what it is built on (exactly one base, pinned like
+ * a new hwpt's), and the flags it was made with, which the kernel cannot
+ * tell. An adopted nest parent bans no read-only mappings (no device here
+ * to read the errata from), and the hwpt knows no fault queue.
+ */
+NESTIO_EXPORT int nestio_hwpt_new_from_id(struct nestio_ctx *ctx, uint32_t id,
+					  const struct nestio_hwpt_adopt_opts *opts,
+					  struct nestio_hwpt **out)
+{
+	const unsigned int paging_flags = NESTIO_HWPT_NEST_PARENT |
+					  NESTIO_HWPT_DIRTY_TRACKING |
+					  NESTIO_HWPT_PASID;
+	struct nestio_ioas *ioas;
+	struct nestio_hwpt *parent, *hwpt;
+	struct nestio_viommu *viommu;
+	unsigned int flags, adopt;
+	int r;
+
+	if (!nio_ctx_ok(ctx) || !id || !opts || !out)
+		return -EINVAL;
+	r = NIO_OPTS_CHECK(opts, struct nestio_hwpt_adopt_opts);
+	if (r < 0)
+		return r;
+	adopt = NIO_OPTS_GET(opts, adopt_flags, 0u);
+	flags = NIO_OPTS_GET(opts, flags, 0u);
+	ioas = NIO_OPTS_GET(opts, ioas, NULL);
+	parent = NIO_OPTS_GET(opts, parent, NULL);
+	viommu = NIO_OPTS_GET(opts, viommu, NULL);
+	if ((adopt & ~NESTIO_ADOPT_KEEP) || !!ioas + !!parent + !!viommu != 1)
+		return -EINVAL;
+	if (ioas && (!nio_ioas_ok(ioas) || nio_obj_ctx(ioas) != ctx ||
+		     (flags & ~paging_flags)))
+		return -EINVAL;
+	if (parent && (!nio_hwpt_ok(parent) || parent->obj.ctx != ctx ||
+		       !(parent->flags & NESTIO_HWPT_NEST_PARENT) ||
+		       (parent->obj.flags & NIO_OBJ_NESTED)))
+		return -EINVAL;
+	if (viommu && (!nio_viommu_ok(viommu) || nio_obj_ctx(viommu) != ctx))
+		return -EINVAL;
+	if (!ioas && (flags & ~NESTIO_HWPT_PASID))
+		return -EINVAL;
+	r = nio_adopt_check(ctx, id, NIO_MAGIC_HWPT,
+			    ioas ? NIO_ADOPT_PAGING : NIO_ADOPT_NESTED,
+			    NIO_OPTS_GET(opts, inv_data_type, 0u));
+	if (r < 0)
+		return r;
+	hwpt = calloc(1, sizeof(*hwpt));
+	if (!hwpt)
+		return -ENOMEM;
+	nio_obj_init(&hwpt->obj, NIO_MAGIC_HWPT, ctx, id);
+	if (adopt & NESTIO_ADOPT_KEEP)
+		hwpt->obj.flags |= NIO_OBJ_KEEP;
+	if (!ioas)
+		hwpt->obj.flags |= NIO_OBJ_NESTED;
+	hwpt->flags = flags;
+	hwpt->ioas = nestio_ioas_ref(ioas);
+	hwpt->parent = nestio_hwpt_ref(parent);
+	hwpt->viommu = nestio_viommu_ref(viommu);
+	nio_obj_register(&hwpt->obj);
+	dbg(ctx, "hwpt %u adopted (%s, flags %#x)", id,
+	    ioas ? "paging" : "nested", flags);
+	*out = hwpt;
+	return 0;
+}
+
 static void hwpt_release(void *obj)
 {
 	struct nestio_hwpt *hwpt = obj;
 
 	if (hwpt->viommu)	/* first: nothing may hand it out any more */
 		nio_viommu_forget_hwpt(hwpt->viommu, hwpt);
-	nio_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
+	if (!(hwpt->obj.flags & NIO_OBJ_KEEP))
+		nio_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (hwpt->bans_ro)
 		nio_ioas_allow_ro(hwpt->ioas);
 	nestio_ioas_unref(hwpt->ioas);

@@ -76,8 +76,11 @@ struct nio_obj {
 };
 
 /* NIO_OBJ_NESTED: a nested hwpt (on a nest parent or a vIOMMU);
- * NIO_OBJ_REGISTERED: in its ctx's registry (nio_obj_register) */
-enum { NIO_OBJ_NESTED = 1u << 0, NIO_OBJ_REGISTERED = 1u << 1 };
+ * NIO_OBJ_REGISTERED: in its ctx's registry (nio_obj_register);
+ * NIO_OBJ_KEEP: adopted with NESTIO_ADOPT_KEEP, release leaves the kernel
+ * object alone */
+enum { NIO_OBJ_NESTED = 1u << 0, NIO_OBJ_REGISTERED = 1u << 1,
+       NIO_OBJ_KEEP = 1u << 2 };
 
 /* p's header if p is an object with this magic, else NULL (not const:
  * the header's count changes on a ref of a const object's pointer) */
@@ -116,6 +119,8 @@ void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj));
 void nio_obj_register(struct nio_obj *o);
 /* a new reference to ctx's live object with this magic and id, or NULL */
 void *nio_obj_lookup(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
+/* ctx has a live or dying object with this magic and id (no reference) */
+bool nio_obj_registered(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
 /* the references held: >1 means someone besides the caller holds one */
 static inline int nio_obj_refcount(const struct nio_obj *o)
 {
@@ -221,6 +226,17 @@ int nio_uevent_parse(const void *buf, size_t len, struct nestio_hotplug *ev);
 
 /* the registered object of ctx with this magic (a struct nio_obj) and id */
 void *nio_dispatch_find(struct nestio_ctx *ctx, uint32_t magic, uint32_t id);
+
+/* ---- adopting objects by id (lib/adopt.c) ----
+ * 0 when the kernel says id is an object of this kind (data_type: the
+ * invalidation data type a nested hwpt takes), -EEXIST when ctx already
+ * has an object with this magic and id, -ENOENT when it is not, or the
+ * kernel's -errno. */
+enum nio_adopt_kind {
+	NIO_ADOPT_IOAS, NIO_ADOPT_PAGING, NIO_ADOPT_NESTED, NIO_ADOPT_VIOMMU,
+};
+int nio_adopt_check(struct nestio_ctx *ctx, uint32_t id, uint32_t magic,
+		    enum nio_adopt_kind kind, uint32_t data_type);
 
 /* IOMMU_DESTROY for an object id; logs on failure, returns -errno. */
 int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id);

@@ -40,11 +40,42 @@ NESTIO_EXPORT int nestio_ioas_new(struct nestio_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Live update (nestio_adopt(3)): an IOAS the kernel already holds. Its
+ * mappings are unknown here, so it may hold read-only ones: a nest parent
+ * with a read-only erratum is refused on it until nestio_ioas_unmap_all().
+ */
+NESTIO_EXPORT int nestio_ioas_new_from_id(struct nestio_ctx *ctx, uint32_t id,
+					  unsigned int flags,
+					  struct nestio_ioas **out)
+{
+	struct nestio_ioas *ioas;
+	int r;
+
+	if (!nio_ctx_ok(ctx) || !id || (flags & ~NESTIO_ADOPT_KEEP) || !out)
+		return -EINVAL;
+	r = nio_adopt_check(ctx, id, NIO_MAGIC_IOAS, NIO_ADOPT_IOAS, 0);
+	if (r < 0)
+		return r;
+	ioas = calloc(1, sizeof(*ioas));
+	if (!ioas)
+		return -ENOMEM;
+	nio_obj_init(&ioas->obj, NIO_MAGIC_IOAS, ctx, id);
+	if (flags & NESTIO_ADOPT_KEEP)
+		ioas->obj.flags |= NIO_OBJ_KEEP;
+	ioas->ro_mapped = true;
+	nio_obj_register(&ioas->obj);
+	dbg(ctx, "ioas %u adopted", id);
+	*out = ioas;
+	return 0;
+}
+
 static void ioas_release(void *obj)
 {
 	struct nestio_ioas *ioas = obj;
 
-	nio_destroy_id(ioas->obj.ctx, ioas->obj.id);
+	if (!(ioas->obj.flags & NIO_OBJ_KEEP))
+		nio_destroy_id(ioas->obj.ctx, ioas->obj.id);
 }
 
 /* nestio_ioas_ref(), nestio_ioas_unref() */

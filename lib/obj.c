@@ -83,6 +83,18 @@ void *nio_obj_lookup(struct nestio_ctx *ctx, uint32_t magic, uint32_t id)
 	return o;
 }
 
+bool nio_obj_registered(struct nestio_ctx *ctx, uint32_t magic, uint32_t id)
+{
+	struct nio_obj *o;
+
+	pthread_mutex_lock(&ctx->reg_lock);
+	for (o = *bucket(ctx, id); o; o = o->reg_next)
+		if (o->magic == magic && o->id == id)
+			break;
+	pthread_mutex_unlock(&ctx->reg_lock);
+	return o;
+}
+
 void *nio_obj_unref(struct nio_obj *o, void (*release)(void *obj))
 {
 	struct nestio_ctx *ctx;

@@ -57,7 +57,44 @@ NESTIO_EXPORT int nestio_viommu_new(struct nestio_device *dev,
 	nio_obj_init(&v->obj, NIO_MAGIC_VIOMMU, ctx, cmd.out_viommu_id);
 	v->type = type;
 	v->parent = nestio_hwpt_ref(parent);
+	nio_obj_register(&v->obj);
 	dbg(ctx, "viommu %u (type %#x) on hwpt %u", v->obj.id, type, cmd.hwpt_id);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Live update (nestio_adopt(3)): a vIOMMU the kernel already holds, on
+ * parent (the adopted nest parent it was made on: the kernel cannot say,
+ * so it is taken as told), of the type the caller says (0: unknown).
+ */
+NESTIO_EXPORT int nestio_viommu_new_from_id(struct nestio_hwpt *parent,
+					    uint32_t id, uint32_t type,
+					    unsigned int flags,
+					    struct nestio_viommu **out)
+{
+	struct nestio_ctx *ctx = nestio_hwpt_get_ctx(parent);
+	struct nestio_viommu *v;
+	int r;
+
+	if (!ctx || !(nestio_hwpt_get_flags(parent) & NESTIO_HWPT_NEST_PARENT) ||
+	    nestio_hwpt_is_nested(parent) || !id ||
+	    (flags & ~NESTIO_ADOPT_KEEP) || !out)
+		return -EINVAL;
+	r = nio_adopt_check(ctx, id, NIO_MAGIC_VIOMMU, NIO_ADOPT_VIOMMU, 0);
+	if (r < 0)
+		return r;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	nio_obj_init(&v->obj, NIO_MAGIC_VIOMMU, ctx, id);
+	if (flags & NESTIO_ADOPT_KEEP)
+		v->obj.flags |= NIO_OBJ_KEEP;
+	v->type = type;
+	v->parent = nestio_hwpt_ref(parent);
+	nio_obj_register(&v->obj);
+	dbg(ctx, "viommu %u (type %#x) adopted on hwpt %u", id, type,
+	    nestio_hwpt_get_id(parent));
 	*out = v;
 	return 0;
 }
@@ -66,7 +103,8 @@ static void viommu_release(void *obj)
 {
 	struct nestio_viommu *viommu = obj;
 
-	nio_destroy_id(viommu->obj.ctx, viommu->obj.id);
+	if (!(viommu->obj.flags & NIO_OBJ_KEEP))
+		nio_destroy_id(viommu->obj.ctx, viommu->obj.id);
 	nestio_hwpt_unref(viommu->parent);
 }
 

@@ -186,6 +186,22 @@ int tu_mock_device(struct nestio_ctx *ctx, uint32_t pt_id, uint32_t dev_flags,
 	return r;
 }
 
+int tu_mock_device_adopt(struct nestio_ctx *ctx, uint32_t stdev_id,
+			 uint32_t dev_id, struct nestio_device **out)
+{
+	struct tu_mock_dev *md = calloc(1, sizeof(*md));
+	int r;
+
+	if (!md)
+		return -ENOMEM;
+	*md = (struct tu_mock_dev){ .iommufd = nestio_ctx_get_fd(ctx),
+				    .stdev_id = stdev_id, .dev_id = dev_id };
+	r = nestio_device_new_from_id(ctx, dev_id, &mock_ops, md, out);
+	if (r < 0)
+		free(md);
+	return r;
+}
+
 uint32_t tu_mock_stdev_id(struct nestio_device *dev)
 {
 	struct tu_mock_dev *md = nestio_device_get_userdata(dev);

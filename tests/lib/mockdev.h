@@ -29,6 +29,10 @@ int tu_mock_pasid_check(int iommufd, uint32_t stdev_id, uint32_t pasid,
 void tu_mock_nest_setup(uint32_t dev_flags, struct nestio_ctx **ctx,
 			struct nestio_ioas **ioas, struct nestio_device **dev,
 			struct nestio_hwpt **parent);
+/* Adopts a mock device another process made (live update), with the same
+ * ops: its release destroys the mock device. */
+int tu_mock_device_adopt(struct nestio_ctx *ctx, uint32_t stdev_id,
+			 uint32_t dev_id, struct nestio_device **out);
 /* the stdev id of a device made by tu_mock_device() */
 uint32_t tu_mock_stdev_id(struct nestio_device *dev);
 /* true when this kernel has the mock (IOMMU_TEST_CMD) */

@@ -752,6 +752,98 @@ START_TEST(test_args_vste)
 }
 END_TEST
 
+/* adopting by id (nestio_adopt(3)): bad input, a base of the wrong kind or
+ * ctx, and an id this ctx already has, all before any ioctl */
+START_TEST(test_args_adopt)
+{
+	struct nestio_ioas *isent = (void *)&rec, *io = isent;
+	struct nestio_hwpt *hsent = (void *)&rec, *h = hsent, *parent, *nested, *plain;
+	struct nestio_viommu *vsent = (void *)&rec, *v = vsent, *viommu;
+	struct nestio_ctx *other = new_ctx();
+	struct nestio_ioas *oioas = new_ioas(other);
+	struct nestio_hwpt_adopt_opts o = { .sz = sizeof(o), .ioas = ioas };
+	struct { struct nestio_hwpt_adopt_opts o; uint64_t tail; } big = {
+		{ .sz = sizeof(big), .ioas = ioas }, 1 };
+
+	new_nest_objs(&parent, &nested, &viommu);
+	plain = new_hwpt(dev, ioas, 0);
+	tu_ncalls = 0;
+	EXPECT_NOIO(nestio_ioas_new_from_id(NULL, 5, 0, &io), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_new_from_id(ctx, 0, 0, &io), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_new_from_id(ctx, 5, 2, &io), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_new_from_id(ctx, 5, 0, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_new_from_id((void *)ioas, 5, 0, &io), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_new_from_id(ctx, nestio_ioas_get_id(ioas), 0, &io), -EEXIST);
+	ck_assert_ptr_eq(io, isent);
+
+	EXPECT_NOIO(nestio_hwpt_new_from_id(NULL, 5, &o, &h), -EINVAL);
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 0, &o, &h), -EINVAL);
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, NULL, &h), -EINVAL);
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &big.o, &h), -E2BIG);
+	o.adopt_flags = 2;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.adopt_flags = NESTIO_ADOPT_KEEP;
+	o.flags = 1u << 5;				/* unknown flag */
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.flags = 0;
+	o.ioas = NULL;					/* no base */
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.ioas = ioas;					/* two bases */
+	o.parent = parent;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.ioas = oioas;					/* another ctx's */
+	o.parent = NULL;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.ioas = (void *)parent;			/* wrong kind */
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.ioas = NULL;
+	o.parent = plain;				/* no nest parent */
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.parent = nested;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.parent = parent;				/* nested: PASID only */
+	o.flags = NESTIO_HWPT_NEST_PARENT;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.flags = NESTIO_HWPT_DIRTY_TRACKING;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.flags = 0;
+	o.parent = NULL;
+	o.viommu = (void *)parent;
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, 5, &o, &h), -EINVAL);
+	o.viommu = viommu;				/* already this ctx's */
+	EXPECT_NOIO(nestio_hwpt_new_from_id(ctx, nestio_hwpt_get_id(nested), &o, &h), -EEXIST);
+	ck_assert_ptr_eq(h, hsent);
+
+	EXPECT_NOIO(nestio_viommu_new_from_id(NULL, 5, 0, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(plain, 5, 0, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(nested, 5, 0, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id((void *)ioas, 5, 0, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(parent, 0, 0, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(parent, 5, 0, 2, &v), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(parent, 5, 0, 0, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_new_from_id(parent, nestio_viommu_get_id(viommu),
+					      0, 0, &v), -EEXIST);
+	ck_assert_ptr_eq(v, vsent);
+
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(NULL, 5, &v), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(ctx, 0, &v), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(ctx, 5, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(ctx, 5, &v), -ENOENT);
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(other, nestio_viommu_get_id(viommu), &v), -ENOENT);
+	ck_assert_ptr_eq(v, vsent);
+	EXPECT_NOIO(nestio_ctx_lookup_viommu(ctx, nestio_viommu_get_id(viommu), &v), 0);
+	ck_assert_ptr_eq(v, viommu);
+	nestio_viommu_unref(v);
+	nestio_hwpt_unref(plain);
+	nestio_hwpt_unref(nested);
+	nestio_viommu_unref(viommu);
+	nestio_hwpt_unref(parent);
+	nestio_ioas_unref(oioas);
+	nestio_ctx_unref(other);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("args");
@@ -767,6 +859,7 @@ int main(void)
 	tcase_add_test(tc, test_args_slots);
 	tcase_add_test(tc, test_args_sized_opts);
 	tcase_add_test(tc, test_args_vste);
+	tcase_add_test(tc, test_args_adopt);
 	tc = fk_tcase(s, "fds", setup_seam, teardown_seam);
 	tcase_add_test(tc, test_fd_ctx_dup_cloexec);
 	tcase_add_test(tc, test_fd_device_dup_cloexec);

@@ -586,6 +586,159 @@ START_TEST(test_io_viommu_shared)
 	EXPECT_IOMMU(3, KABI_IOMMU_DESTROY, kabi_destroy, .id = vid + 2);
 	nestio_viommu_unref(v);
 	nestio_hwpt_unref(parent);
+/* ---- adopting by id: the checks the kernel is asked, exactly ---- */
+
+static unsigned long adopt_req[4];	/* these requests fail ... */
+static int adopt_err[4];		/* ... with these errnos */
+
+static int adopt_answer(int fd, unsigned long request, void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(adopt_req); i++)
+		if (adopt_req[i] == request) {
+			errno = adopt_err[i];
+			return -1;
+		}
+	return fake_kernel(fd, request, arg);
+}
+
+static void adopt_script(unsigned long r0, int e0, unsigned long r1, int e1,
+			 unsigned long r2, int e2)
+{
+	adopt_req[0] = r0, adopt_err[0] = e0;
+	adopt_req[1] = r1, adopt_err[1] = e1;
+	adopt_req[2] = r2, adopt_err[2] = e2;
+	tu_seam_answer = adopt_answer;
+	tu_ncalls = 0;
+}
+
+START_TEST(test_io_adopt)
+{
+	struct nestio_hwpt_adopt_opts o = { .sz = sizeof(o), .ioas = ioas,
+					    .flags = NESTIO_HWPT_NEST_PARENT };
+	struct nestio_ioas *i = NULL, *ik = NULL;
+	struct nestio_hwpt *p = NULL, *n = NULL, *h = NULL;
+	struct nestio_viommu *v = NULL, *v2 = NULL;
+
+	/* IOAS: IOVA_RANGES with room for none (the kernel: 0 or EMSGSIZE) */
+	adopt_script(KABI_IOMMU_IOAS_IOVA_RANGES, EMSGSIZE, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_ioas_new_from_id(ctx, 55, 0, &i), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_IOVA_RANGES, kabi_ioas_iova_ranges, .ioas_id = 55);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert_uint_eq(nestio_ioas_get_id(i), 55);
+	adopt_script(KABI_IOMMU_IOAS_IOVA_RANGES, ENOENT, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_ioas_new_from_id(ctx, 56, 0, &ik), -ENOENT);
+	ck_assert_ptr_null(ik);
+	adopt_script(0, 0, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_ioas_new_from_id(ctx, 56, NESTIO_ADOPT_KEEP, &ik), 0);
+
+	/* paging: GET_DIRTY_BITMAP with page_size 0 (the kernel: EINVAL) */
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, EINVAL, 0, 0, 0, 0);
+	o.ioas = i;
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 60, &o, &p), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, kabi_hwpt_get_dirty_bitmap,
+		     .hwpt_id = 60);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert_uint_eq(nestio_hwpt_get_flags(p), NESTIO_HWPT_NEST_PARENT);
+	ck_assert_ptr_eq(nestio_hwpt_get_ioas(p), i);
+	ck_assert_int_eq(nestio_hwpt_is_nested(p), 0);
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 61, &o, &h), -ENOENT);
+
+	/* vIOMMU: HW_QUEUE_ALLOC of a type no driver takes (EOPNOTSUPP) */
+	adopt_script(KABI_IOMMU_HW_QUEUE_ALLOC, EOPNOTSUPP, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_viommu_new_from_id(p, 70, 0x33, 0, &v), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_HW_QUEUE_ALLOC, kabi_hw_queue_alloc,
+		     .viommu_id = 70, .type = UINT32_MAX, .length = PAGE);
+	ck_assert_int_eq(tu_ncalls, 1);
+	ck_assert_uint_eq(nestio_viommu_get_type(v), 0x33);
+	ck_assert_ptr_eq(nestio_viommu_get_parent(v), p);
+	adopt_script(KABI_IOMMU_HW_QUEUE_ALLOC, ENOENT, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_viommu_new_from_id(p, 71, 0, 0, &v2), -ENOENT);
+	/* no HW queues: no paging hwpt, no IOAS, some object */
+	adopt_script(KABI_IOMMU_HW_QUEUE_ALLOC, ENOTTY,
+		     KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT,
+		     KABI_IOMMU_IOAS_IOVA_RANGES, ENOENT);
+	adopt_req[3] = KABI_IOMMU_HWPT_INVALIDATE, adopt_err[3] = EINVAL;
+	ck_assert_int_eq(nestio_viommu_new_from_id(p, 72, 0, NESTIO_ADOPT_KEEP, &v2), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, kabi_hwpt_get_dirty_bitmap,
+		     .hwpt_id = 72);
+	EXPECT_IOMMU(2, KABI_IOMMU_IOAS_IOVA_RANGES, kabi_ioas_iova_ranges, .ioas_id = 72);
+	EXPECT_IOMMU(3, KABI_IOMMU_HWPT_INVALIDATE, kabi_hwpt_invalidate, .hwpt_id = 72);
+	ck_assert_int_eq(tu_ncalls, 4);
+	adopt_req[3] = 0;
+	v2 = nestio_viommu_unref(v2);
+
+	/* nested: no paging hwpt, no vIOMMU, an empty batch of its type */
+	o.ioas = NULL;
+	o.flags = NESTIO_HWPT_PASID;
+	o.viommu = v;
+	o.inv_data_type = 0xdeadbeef;
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT,
+		     KABI_IOMMU_HW_QUEUE_ALLOC, ENOENT, 0, 0);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 80, &o, &n), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, kabi_hwpt_get_dirty_bitmap,
+		     .hwpt_id = 80);
+	EXPECT_IOMMU(1, KABI_IOMMU_HW_QUEUE_ALLOC, kabi_hw_queue_alloc,
+		     .viommu_id = 80, .type = UINT32_MAX, .length = PAGE);
+	EXPECT_IOMMU(2, KABI_IOMMU_HWPT_INVALIDATE, kabi_hwpt_invalidate,
+		     .hwpt_id = 80, .data_type = 0xdeadbeef);
+	ck_assert_int_eq(tu_ncalls, 3);
+	ck_assert_int_eq(nestio_hwpt_is_nested(n), 1);
+	ck_assert_ptr_eq(nestio_hwpt_get_viommu(n), v);
+	ck_assert_ptr_eq(nestio_hwpt_get_ioas(n), i);
+	/* a paging hwpt, a vIOMMU, a driver that refuses the type: ENOENT */
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, EINVAL, 0, 0, 0, 0);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 81, &o, &h), -ENOENT);
+	ck_assert_int_eq(tu_ncalls, 1);
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT,
+		     KABI_IOMMU_HW_QUEUE_ALLOC, EOPNOTSUPP, 0, 0);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 81, &o, &h), -ENOENT);
+	ck_assert_int_eq(tu_ncalls, 2);
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT,
+		     KABI_IOMMU_HW_QUEUE_ALLOC, ENOENT,
+		     KABI_IOMMU_HWPT_INVALIDATE, EINVAL);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 81, &o, &h), -ENOENT);
+	ck_assert_ptr_null(h);
+	/* a driver without user invalidation on the hwpt (SMMUv3) */
+	adopt_script(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, ENOENT,
+		     KABI_IOMMU_HW_QUEUE_ALLOC, ENOENT,
+		     KABI_IOMMU_HWPT_INVALIDATE, EOPNOTSUPP);
+	ck_assert_int_eq(nestio_hwpt_new_from_id(ctx, 81, &o, &h), 0);
+
+	/* registered: the lookups find them */
+	adopt_script(0, 0, 0, 0, 0, 0);
+	{
+		struct nestio_hwpt *lh = NULL;
+		struct nestio_viommu *lv = NULL;
+		struct nestio_ioas *li = NULL;
+
+		ck_assert_int_eq(nestio_ctx_lookup_hwpt(ctx, 80, &lh), 0);
+		ck_assert_int_eq(nestio_ctx_lookup_viommu(ctx, 70, &lv), 0);
+		ck_assert_int_eq(nestio_ctx_lookup_ioas(ctx, 55, &li), 0);
+		ck_assert(lh == n && lv == v && li == i);
+		nestio_hwpt_unref(lh);
+		nestio_viommu_unref(lv);
+		nestio_ioas_unref(li);
+	}
+	ck_assert_int_eq(tu_ncalls, 0);
+	/* the last unref destroys what was adopted, in pin order; KEEP not */
+	fk_nev = 0;
+	nestio_hwpt_unref(h);
+	nestio_ioas_unref(i);
+	nestio_hwpt_unref(p);
+	nestio_viommu_unref(v);
+	ck_assert_int_eq(fk_nev, 1);	/* 81; n pins v, p, i */
+	nestio_hwpt_unref(n);
+	ck_assert_int_eq(fk_nev, 5);
+	ck_assert_uint_eq(fk_ev[0].id, 81);
+	ck_assert_uint_eq(fk_ev[1].id, 80);
+	ck_assert_uint_eq(fk_ev[2].id, 70);
+	ck_assert_uint_eq(fk_ev[3].id, 60);
+	ck_assert_uint_eq(fk_ev[4].id, 55);
+	nestio_ioas_unref(ik);
+	ck_assert_int_eq(fk_nev, 5);
+	ck_assert_int_eq(find_ev('D', 56), -1);
+	ck_assert_int_eq(find_ev('D', 72), -1);
 }
 END_TEST
 
@@ -608,5 +761,6 @@ int main(void)
 	tcase_add_test(tc, test_io_hw_info);
 	tcase_add_test(tc, test_io_feature_probe);
 	tcase_add_test(tc, test_io_viommu_shared);
+	tcase_add_test(tc, test_io_adopt);
 	return tu_run(s);
 }
