@@ -586,6 +586,9 @@ START_TEST(test_io_viommu_shared)
 	EXPECT_IOMMU(3, KABI_IOMMU_DESTROY, kabi_destroy, .id = vid + 2);
 	nestio_viommu_unref(v);
 	nestio_hwpt_unref(parent);
+}
+END_TEST
+
 /* ---- adopting by id: the checks the kernel is asked, exactly ---- */
 
 static unsigned long adopt_req[4];	/* these requests fail ... */
