@@ -712,6 +712,69 @@ struct nestio_hw_queue *nestio_hw_queue_ref(struct nestio_hw_queue *hq);
 struct nestio_hw_queue *nestio_hw_queue_unref(struct nestio_hw_queue *hq);
 uint32_t nestio_hw_queue_get_id(const struct nestio_hw_queue *hq);
 
+/* ------------------------------------ hw info by type, Tegra241 CMDQV */
+
+/* hw-info types: the kernel's numbers (nestio_device_get_hw_info's *type) */
+#define NESTIO_HW_INFO_DEFAULT		0u
+#define NESTIO_HW_INFO_INTEL_VTD	1u
+#define NESTIO_HW_INFO_ARM_SMMUV3	2u
+#define NESTIO_HW_INFO_TEGRA241_CMDQV	3u
+#define NESTIO_HW_INFO_AMD		4u
+
+/*
+ * The hw info of one type (want_type; NESTIO_HW_INFO_DEFAULT is the same
+ * call as nestio_device_get_hw_info_ext()): an IOMMU may report more than
+ * one, e.g. a Tegra241 host its SMMUv3 registers by default and its CMDQV
+ * block when asked. -EOPNOTSUPP: no such type here, or a kernel too old to
+ * ask for one.
+ */
+int nestio_device_get_hw_info_of_type(struct nestio_device *dev,
+				      uint32_t want_type, uint32_t *type,
+				      void *data, size_t *len,
+				      uint64_t *kernel_caps,
+				      uint8_t *max_pasid_log2);
+
+/* The CMDQV block (NESTIO_HW_INFO_TEGRA241_CMDQV): what a VMM puts in its
+ * emulated CMDQV PARAM register (one VINTF per VM). */
+struct nestio_tegra241_cmdqv_info {
+	uint32_t flags;		/* the kernel's; none defined yet */
+	uint8_t version;	/* PARAM[3:0] */
+	uint8_t log2vcmdqs;	/* PARAM[7:4]: VCMDQs of a VINTF, log2 */
+	uint8_t log2vsids;	/* PARAM[15:12]: SID replacements, log2 */
+	uint8_t reserved;
+};
+
+int nestio_hw_info_decode_tegra241_cmdqv(const void *data, size_t len,
+					 struct nestio_tegra241_cmdqv_info *out);
+int nestio_device_get_tegra241_cmdqv_info(struct nestio_device *dev,
+					  struct nestio_tegra241_cmdqv_info *out);
+
+/* NESTIO_VIOMMU_TEGRA241_CMDQV driver data (nestio_viommu_opts.data, the
+ * kernel's layout): where the kernel lets the VINTF's page 0 be mapped. */
+struct nestio_viommu_tegra241_cmdqv {
+	uint64_t vintf_mmap_offset;	/* out: for nestio_viommu_mmap() */
+	uint64_t vintf_mmap_length;	/* out */
+};
+
+/*
+ * Maps the page(s) a vIOMMU offers at the kernel's mmap offset, shared and
+ * read-write through the ctx's iommufd. The vIOMMU owns the mapping: the
+ * same offset and length again give the same address, and the last unref
+ * of the vIOMMU unmaps it. The caller must not munmap it, nor touch it once
+ * it holds no reference to the vIOMMU.
+ */
+int nestio_viommu_mmap(struct nestio_viommu *viommu, uint64_t offset,
+		       uint64_t length, void **addr);
+
+/* A Tegra241 CMDQV vEVENT (NESTIO_VEVENTQ_TEGRA241_CMDQV), decoded. */
+struct nestio_tegra241_cmdqv_event {
+	uint64_t lvcmdq_err_map[2];	/* bit n of 128: logical VCMDQ n of
+					 * the VINTF is in error */
+};
+
+int nestio_vevent_decode_tegra241_cmdqv(const struct nestio_vevent *ev,
+					struct nestio_tegra241_cmdqv_event *out);
+
 /* --------------------------------------------------- hotplug monitor */
 
 #define NESTIO_HOTPLUG_ADD	1u

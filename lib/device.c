@@ -547,11 +547,11 @@ NESTIO_EXPORT int nestio_device_get_hw_info(struct nestio_device *dev,
 	return nestio_device_get_hw_info_ext(dev, type, data, len, NULL, NULL);
 }
 
-NESTIO_EXPORT int nestio_device_get_hw_info_ext(struct nestio_device *dev,
-						uint32_t *type, void *data,
-						size_t *len,
-						uint64_t *kernel_caps,
-						uint8_t *max_pasid_log2)
+/* GET_HW_INFO, of the IOMMU's default type (want_type 0: no flag, which
+ * every kernel takes) or of want_type (IOMMU_HW_INFO_FLAG_INPUT_TYPE) */
+static int get_hw_info(struct nestio_device *dev, uint32_t want_type,
+		       uint32_t *type, void *data, size_t *len,
+		       uint64_t *kernel_caps, uint8_t *max_pasid_log2)
 {
 	struct kabi_hw_info cmd = { .size = sizeof(cmd) };
 	int r;
@@ -562,6 +562,10 @@ NESTIO_EXPORT int nestio_device_get_hw_info_ext(struct nestio_device *dev,
 	cmd.dev_id = dev->obj.id;
 	cmd.data_len = (uint32_t)*len;
 	cmd.data_uptr = (uintptr_t)data;
+	if (want_type != KABI_HW_INFO_TYPE_DEFAULT) {
+		cmd.flags = KABI_HW_INFO_FLAG_INPUT_TYPE;
+		cmd.data_type = want_type;
+	}
 	r = nio_ioctl(dev->obj.ctx, dev->obj.ctx->fd, KABI_IOMMU_GET_HW_INFO, &cmd);
 	if (r < 0)
 		return r;
@@ -572,4 +576,31 @@ NESTIO_EXPORT int nestio_device_get_hw_info_ext(struct nestio_device *dev,
 	if (max_pasid_log2)
 		*max_pasid_log2 = cmd.out_max_pasid_log2;
 	return 0;
+}
+
+NESTIO_EXPORT int nestio_device_get_hw_info_ext(struct nestio_device *dev,
+						uint32_t *type, void *data,
+						size_t *len,
+						uint64_t *kernel_caps,
+						uint8_t *max_pasid_log2)
+{
+	return get_hw_info(dev, KABI_HW_INFO_TYPE_DEFAULT, type, data, len,
+			   kernel_caps, max_pasid_log2);
+}
+
+/*
+ * A kernel from before IOMMU_HW_INFO_FLAG_INPUT_TYPE refuses every flag
+ * with EOPNOTSUPP, and a kernel that has it answers EOPNOTSUPP for a type
+ * the IOMMU does not report: the same "not here" either way, which is what
+ * the caller needs to know.
+ */
+NESTIO_EXPORT int nestio_device_get_hw_info_of_type(struct nestio_device *dev,
+						    uint32_t want_type,
+						    uint32_t *type, void *data,
+						    size_t *len,
+						    uint64_t *kernel_caps,
+						    uint8_t *max_pasid_log2)
+{
+	return get_hw_info(dev, want_type, type, data, len, kernel_caps,
+			   max_pasid_log2);
 }

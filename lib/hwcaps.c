@@ -322,6 +322,59 @@ NESTIO_EXPORT int nestio_device_get_hw_caps(struct nestio_device *dev,
 				     cmd.out_max_pasid_log2, caps);
 }
 
+/* ------------------------------------------------------ Tegra241 CMDQV */
+
+/* the public hw-info type numbers are the kernel's (kabi.h, checked
+ * against the kernel's header by tests/hygiene/test-abi.c) */
+_Static_assert(NESTIO_HW_INFO_DEFAULT == KABI_HW_INFO_TYPE_DEFAULT &&
+	       NESTIO_HW_INFO_INTEL_VTD == KABI_HW_INFO_TYPE_INTEL_VTD &&
+	       NESTIO_HW_INFO_ARM_SMMUV3 == KABI_HW_INFO_TYPE_ARM_SMMUV3 &&
+	       NESTIO_HW_INFO_TEGRA241_CMDQV == KABI_HW_INFO_TYPE_TEGRA241_CMDQV &&
+	       NESTIO_HW_INFO_AMD == KABI_HW_INFO_TYPE_AMD, "hw-info types");
+
+/*
+ * The CMDQV block a Tegra241 host reports besides its SMMUv3 registers
+ * (only when asked for that type): the values a VMM puts in its emulated
+ * CMDQV PARAM register. The kernel's layout, read field by field.
+ */
+NESTIO_EXPORT int nestio_hw_info_decode_tegra241_cmdqv(const void *data, size_t len,
+						       struct nestio_tegra241_cmdqv_info *out)
+{
+	struct kabi_hw_info_tegra241_cmdqv k;
+
+	if (!data || !out || len < sizeof(k))
+		return -EINVAL;
+	memcpy(&k, data, sizeof(k));
+	*out = (struct nestio_tegra241_cmdqv_info){
+		.flags = k.flags,
+		.version = k.version,
+		.log2vcmdqs = k.log2vcmdqs,
+		.log2vsids = k.log2vsids,
+	};
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_device_get_tegra241_cmdqv_info(struct nestio_device *dev,
+							struct nestio_tegra241_cmdqv_info *out)
+{
+	uint64_t data[4] = { 0 };
+	size_t len = sizeof(data);
+	uint32_t type;
+	int r;
+
+	if (!nio_device_ok(dev) || !out)
+		return -EINVAL;
+	r = nestio_device_get_hw_info_of_type(dev, KABI_HW_INFO_TYPE_TEGRA241_CMDQV,
+					      &type, data, &len, NULL, NULL);
+	if (r < 0)
+		return r;
+	/* the kernel answers with the type asked for, or not at all */
+	if (type != KABI_HW_INFO_TYPE_TEGRA241_CMDQV)
+		return -EPROTO;
+	return nestio_hw_info_decode_tegra241_cmdqv(data, len < sizeof(data) ? len : sizeof(data),
+						    out);
+}
+
 /* ---------------------------------------------------------- the errata */
 
 /* what the library does about an erratum besides reporting it */

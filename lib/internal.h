@@ -213,6 +213,11 @@ const char *nio_ioctl_name(unsigned long request);
  * (-EAGAIN when a non-blocking fd has nothing) */
 ssize_t nio_read(struct nestio_ctx *ctx, int fd, void *buf, size_t len);
 ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len);
+/* a shared read-write mapping of fd at offset (the kernel's mmap offset of
+ * a vIOMMU page), logged like an ioctl; and its undoing */
+int nio_mmap(struct nestio_ctx *ctx, int fd, uint64_t offset, size_t length,
+	     void **addr);
+void nio_munmap(struct nestio_ctx *ctx, void *addr, size_t length);
 
 /* ---- dispatch (lib/dispatch.c): the pollable fds of a ctx ----
  * A queue registers its fd with the function that drains it and calls its

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The one place every ioctl goes through, and the queues' read and write. */
+/* The one place every ioctl goes through, the queues' read and write, and
+ * the mmap of a vIOMMU's page. */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -97,6 +99,30 @@ ssize_t nio_write(struct nestio_ctx *ctx, int fd, const void *buf, size_t len)
 		r = -errno;
 	dbg(ctx, "write (fd %d): %zd", fd, r);
 	return r;
+}
+
+int nio_mmap(struct nestio_ctx *ctx, int fd, uint64_t offset, size_t length,
+	     void **addr)
+{
+	void *p;
+	int r = 0;
+
+	/* the kernel refuses an executable mapping and a private one */
+	p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)offset);
+	if (p == MAP_FAILED)
+		r = -errno;
+	else
+		*addr = p;
+	dbg(ctx, "mmap (fd %d) %#llx+%#zx: %s", fd, (unsigned long long)offset,
+	    length, r < 0 ? strerror(-r) : "ok");
+	return r;
+}
+
+void nio_munmap(struct nestio_ctx *ctx, void *addr, size_t length)
+{
+	if (munmap(addr, length) < 0)
+		err(ctx, "munmap %p+%#zx: %s", addr, length, strerror(errno));
 }
 
 int nio_destroy_id(struct nestio_ctx *ctx, uint32_t id)

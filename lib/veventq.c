@@ -392,3 +392,18 @@ NESTIO_EXPORT int nestio_vevent_decode_smmuv3(const struct nestio_vevent *ev,
 	};
 	return 0;
 }
+
+/*
+ * A Tegra241 CMDQV vEVENT: the VINTF's 128-bit logical-VCMDQ error map, two
+ * little-endian words as the hardware's LVCMDQ_ERR_MAP registers give it.
+ */
+NESTIO_EXPORT int nestio_vevent_decode_tegra241_cmdqv(const struct nestio_vevent *ev,
+						      struct nestio_tegra241_cmdqv_event *out)
+{
+	if (!ev || !out || ev->len < sizeof(struct kabi_vevent_tegra241_cmdqv))
+		return -EINVAL;
+	*out = (struct nestio_tegra241_cmdqv_event){
+		.lvcmdq_err_map = { le64toh(ev->data[0]), le64toh(ev->data[1]) },
+	};
+	return 0;
+}

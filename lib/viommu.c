@@ -1,10 +1,34 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* nestio_viommu: the host side of a guest's virtual IOMMU, on a nest parent. */
+/*
+ * nestio_viommu: the host side of a guest's virtual IOMMU, on a nest parent.
+ *
+ * Some vIOMMU types give the VMM an MMIO page to hand to its guest (Tegra241
+ * CMDQV: the VINTF's page 0), mmapped through the iommufd at an offset the
+ * kernel writes into the driver data. The vIOMMU owns those mappings and
+ * unmaps them at its last unref, before destroying the kernel object: a
+ * mapping keeps the kernel's vIOMMU busy (EBUSY), so the order matters.
+ */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "kabi.h"
+
+/* our typed driver data is the kernel's layout, passed as it is */
+_Static_assert(sizeof(struct nestio_viommu_tegra241_cmdqv) ==
+	       sizeof(struct kabi_viommu_tegra241_cmdqv), "CMDQV vIOMMU data");
+_Static_assert(offsetof(struct nestio_viommu_tegra241_cmdqv, vintf_mmap_length) ==
+	       offsetof(struct kabi_viommu_tegra241_cmdqv, out_vintf_mmap_length),
+	       "CMDQV vIOMMU data");
+
+/* one mmap of a page the kernel offers through the vIOMMU */
+struct viommu_map {
+	uint64_t offset;	/* the kernel's mmap offset */
+	size_t length;
+	void *addr;
+	struct viommu_map *next;
+};
 
 struct nestio_viommu {
 	struct nio_obj obj;	/* first: magic, refcount, ctx, id */
@@ -13,6 +37,7 @@ struct nestio_viommu {
 	/* the shared abort and bypass nested hwpts (SMMUv3), not pinned:
 	 * each pins us, and its release forgets it here */
 	struct nestio_hwpt *shared[2];
+	struct viommu_map *maps;	/* unmapped before the destroy */
 };
 
 enum { SHARED_ABORT, SHARED_BYPASS };
@@ -103,6 +128,13 @@ static void viommu_release(void *obj)
 {
 	struct nestio_viommu *viommu = obj;
 
+	while (viommu->maps) {
+		struct viommu_map *m = viommu->maps;
+
+		viommu->maps = m->next;
+		nio_munmap(viommu->obj.ctx, m->addr, m->length);
+		free(m);
+	}
 	if (!(viommu->obj.flags & NIO_OBJ_KEEP))
 		nio_destroy_id(viommu->obj.ctx, viommu->obj.id);
 	nestio_hwpt_unref(viommu->parent);
@@ -206,4 +238,42 @@ NESTIO_EXPORT int nestio_viommu_hwpt_for_gbpa(struct nestio_viommu *viommu,
 		return -EINVAL;
 	return shared_hwpt(viommu, dev, gbpa & NESTIO_SMMUV3_GBPA_ABORT ?
 			   SHARED_ABORT : SHARED_BYPASS, out);
+}
+NESTIO_EXPORT int nestio_viommu_mmap(struct nestio_viommu *viommu, uint64_t offset,
+				     uint64_t length, void **addr)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct viommu_map *m;
+	int r;
+
+	/* the kernel maps exactly the page (or pages) it gave the offset of,
+	 * whole; an offset beyond off_t cannot be one it gave */
+	if (!nio_viommu_ok(viommu) || !addr || !length || page <= 0 ||
+	    length % (uint64_t)page || offset % (uint64_t)page ||
+	    length > SIZE_MAX || (off_t)offset < 0 ||
+	    (uint64_t)(off_t)offset != offset)
+		return -EINVAL;
+	for (m = viommu->maps; m; m = m->next) {
+		if (m->offset != offset)
+			continue;
+		if (m->length != length)
+			return -EEXIST;
+		*addr = m->addr;	/* already mapped: the same mapping */
+		return 0;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = nio_mmap(viommu->obj.ctx, viommu->obj.ctx->fd, offset,
+		     (size_t)length, &m->addr);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	m->offset = offset;
+	m->length = (size_t)length;
+	m->next = viommu->maps;
+	viommu->maps = m;
+	*addr = m->addr;
+	return 0;
 }

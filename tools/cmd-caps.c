@@ -182,6 +182,7 @@ static void caps_text(const char *name, struct nestio_device *dev,
 		      const unsigned char *data, size_t len)
 {
 	const char *tname = nestio_iommu_type_name((enum nestio_iommu_type)caps->type);
+	struct nestio_tegra241_cmdqv_info ci;
 	uint64_t other = caps->caps;
 	const struct reg *regs;
 	size_t nregs;
@@ -221,12 +222,18 @@ static void caps_text(const char *name, struct nestio_device *dev,
 			       le_get(data + regs[i].offset, regs[i].size));
 	printf("%-18s type %" PRIu32 ", %zu bytes\n", "hw-info:", type, len);
 	hexdump(data, len);
+	/* a Tegra241 host gives its CMDQV block only when asked for it */
+	if (nestio_device_get_tegra241_cmdqv_info(dev, &ci) == 0)
+		printf("%-18s version %u, %u VCMDQs and %u SIDs per VINTF (log2 %u, %u)\n",
+		       "tegra241-cmdqv:", ci.version, 1u << (ci.log2vcmdqs & 31),
+		       1u << (ci.log2vsids & 31), ci.log2vcmdqs, ci.log2vsids);
 }
 
 static void caps_json(const char *name, struct nestio_device *dev,
 		      const struct nestio_hw_caps *caps, uint32_t type,
 		      const unsigned char *data, size_t len)
 {
+	struct nestio_tegra241_cmdqv_info ci;
 	const struct reg *regs;
 	struct json j;
 	size_t nregs;
@@ -279,6 +286,15 @@ static void caps_json(const char *name, struct nestio_device *dev,
 	json_string(&j, "data", hex);	/* null if out of memory */
 	free(hex);
 	json_object_end(&j);
+	/* only on a host that has one (Tegra241): asked for by type */
+	if (nestio_device_get_tegra241_cmdqv_info(dev, &ci) == 0) {
+		json_object_begin(&j, "tegra241_cmdqv");
+		json_u64(&j, "version", ci.version);
+		json_u64(&j, "log2vcmdqs", ci.log2vcmdqs);
+		json_u64(&j, "log2vsids", ci.log2vsids);
+		json_u64(&j, "flags", ci.flags);
+		json_object_end(&j);
+	}
 	json_object_end(&j);
 }
 

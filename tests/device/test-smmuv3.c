@@ -294,6 +294,35 @@ START_TEST(test_intersect_parts)
 	/* the narrower vSMMU still runs on this host */
 	ck_assert_int_eq(nestio_device_check_compat(st.dev, &out, log, sizeof(log)), 1);
 	ck_assert_str_eq(log, "");
+/* hw info asked for by type: an SMMUv3 answers its own type with the same
+ * registers as the default, and has no CMDQV block (a Tegra241 host would
+ * give both: its SMMUv3 registers by default, its CMDQV block when asked) */
+START_TEST(test_hw_info_of_type)
+{
+	struct kabi_hw_info_arm_smmuv3 info;
+	struct nestio_tegra241_cmdqv_info ci = { .version = 0x5a };
+	uint8_t blk[64];
+	size_t len = sizeof(info);
+	uint32_t type = 0;
+
+	memset(&info, 0xee, sizeof(info));
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(st.dev, NESTIO_HW_INFO_ARM_SMMUV3,
+							   &type, &info, &len, NULL, NULL), 0);
+	ck_assert_uint_eq(type, KABI_HW_INFO_TYPE_ARM_SMMUV3);
+	ck_assert_uint_eq(len, sizeof(info));
+	ck_assert_mem_eq(&info, &st.info, sizeof(info));
+	len = sizeof(blk);
+	type = 77;
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(st.dev, NESTIO_HW_INFO_TEGRA241_CMDQV,
+							   &type, blk, &len, NULL, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_uint_eq(type, 77);
+	ck_assert_int_eq(nestio_device_get_tegra241_cmdqv_info(st.dev, &ci), -EOPNOTSUPP);
+	ck_assert_uint_eq(ci.version, 0x5a);
+	len = sizeof(blk);
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(st.dev, NESTIO_HW_INFO_INTEL_VTD,
+							   &type, blk, &len, NULL, NULL),
+			 -EOPNOTSUPP);
 }
 END_TEST
 
@@ -992,6 +1021,7 @@ int main(void)
 	add(s, "iort", test_iort_has_canwbs, false);
 	add(s, "caps", test_caps_agree_with_idr, true);
 	add(s, "intersect", test_intersect_parts, true);
+	add(s, "hw-info-type", test_hw_info_of_type, true);
 	add(s, "nest", test_nest_objects, true);
 	add(s, "dma", test_dma_at_stage1_va, true);
 	add(s, "invalidate", test_invalidation_needed, true);

@@ -13,6 +13,8 @@
  * (dirty tracking, PASID exec/priv, no ATS); widths are ones the registers
  * can mean; nothing is written past the caller's struct, and a newer
  * caller's non-zero tail is refused (-E2BIG) before the kernel is asked.
+ * The Tegra241 CMDQV block, asked for by type, decodes field by field when
+ * the kernel answers with one long enough, and is refused otherwise.
  */
 #include <errno.h>
 #include <string.h>
@@ -171,6 +173,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(nestio_device_get_hw_info(dev, &rtype, blk, &blen) == 0);
 		FZ_CHECK(rtype == hw_type && blen == hw_len);
 		FZ_CHECK(!memcmp(blk, hw_data, hw_len < sizeof(blk) ? hw_len : sizeof(blk)));
+	}
+
+	/* the CMDQV block, asked for by type: the flag and the type sent,
+	 * decoded field by field when it is one, refused when it is not */
+	{
+		struct nestio_tegra241_cmdqv_info ci;
+		const struct kabi_hw_info *sent;
+
+		int ncalls = tu_ncalls;
+
+		memset(&ci, 0xa5, sizeof(ci));
+		before = nasked;
+		r = nestio_device_get_tegra241_cmdqv_info(dev, &ci);
+		FZ_CHECK(nasked == before + 1);
+		if (ncalls < (int)(sizeof(tu_calls) / sizeof(tu_calls[0]))) {
+			sent = (const struct kabi_hw_info *)tu_calls[ncalls].arg;
+			FZ_CHECK(sent->flags == KABI_HW_INFO_FLAG_INPUT_TYPE &&
+				 sent->data_type == KABI_HW_INFO_TYPE_TEGRA241_CMDQV);
+		}
+		if (hw_type != KABI_HW_INFO_TYPE_TEGRA241_CMDQV) {
+			FZ_CHECK(r == -EPROTO);
+		} else if (hw_len < 8) {
+			FZ_CHECK(r == -EINVAL);
+		} else {
+			uint32_t flags;
+
+			memcpy(&flags, hw_data, sizeof(flags));
+			FZ_CHECK(r == 0 && ci.flags == flags && ci.version == hw_data[4] &&
+				 ci.log2vcmdqs == hw_data[5] && ci.log2vsids == hw_data[6] &&
+				 ci.reserved == 0);
+		}
+		if (r < 0)
+			FZ_CHECK(ci.version == 0xa5 && ci.flags == 0xa5a5a5a5u);
 	}
 
 	/* a caller's struct of another size: older (shorter) or newer */

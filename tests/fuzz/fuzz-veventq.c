@@ -16,8 +16,10 @@
  * never add up to more than nestio_veventq_get_lost() (also never going
  * down), also across a read that was not whole events: the events decoded
  * before its bad bytes are delivered (corpus/veventq/malformed-read-*,
- * once a bug). An SMMUv3 event decodes.
+ * once a bug). An SMMUv3 event decodes, and so does a Tegra241 CMDQV
+ * one, word for word.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -73,7 +75,9 @@ static uint64_t nevents, nlost_checked;
 static void check_event(const struct nestio_vevent *e)
 {
 	struct nestio_smmuv3_event d;
+	struct nestio_tegra241_cmdqv_event t;
 	uint64_t lost;
+	int r;
 
 	nevents++;
 	FZ_CHECK(e->sequence <= SEQ_MASK);
@@ -96,6 +100,15 @@ static void check_event(const struct nestio_vevent *e)
 	FZ_CHECK(seen.lost_sum <= lost);
 	FZ_CHECK(nestio_vevent_decode_smmuv3(e, &d) ==
 		 (e->len >= 32 ? 0 : -EINVAL));
+	/* a CMDQV record: its first two little-endian words, or refused */
+	memset(&t, 0xa5, sizeof(t));
+	r = nestio_vevent_decode_tegra241_cmdqv(e, &t);
+	FZ_CHECK(r == (e->len >= 16 ? 0 : -EINVAL));
+	if (r == 0)
+		FZ_CHECK(t.lvcmdq_err_map[0] == le64toh(e->data[0]) &&
+			 t.lvcmdq_err_map[1] == le64toh(e->data[1]));
+	else
+		FZ_CHECK(t.lvcmdq_err_map[0] == 0xa5a5a5a5a5a5a5a5ull);
 }
 
 static void handler(struct nestio_veventq *q, const struct nestio_vevent *ev,

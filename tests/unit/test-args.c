@@ -844,6 +844,63 @@ START_TEST(test_args_adopt)
 }
 END_TEST
 
+/* hw info by type, Tegra241 CMDQV decoding and the vIOMMU page mmap */
+START_TEST(test_args_cmdqv)
+{
+	const uint64_t pg = PAGE;
+	struct nestio_hwpt *parent = NULL, *nested = NULL;
+	struct nestio_viommu *v = NULL;
+	struct nestio_tegra241_cmdqv_info info = { .version = 9 };
+	struct nestio_tegra241_cmdqv_event cev = { { 7, 7 } };
+	struct nestio_vevent ev = { .len = 8 };
+	void *sentinel = &rec, *addr = sentinel;
+	uint8_t buf[16] = { 0 };
+	size_t len = sizeof(buf), big = (size_t)UINT32_MAX + 1;
+	uint32_t type = 99;
+
+	new_nest_objs(&parent, &nested, &v);
+	tu_ncalls = 0;
+	EXPECT_NOIO(nestio_device_get_hw_info_of_type(NULL, 3, &type, buf, &len, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_of_type((void *)ctx, 3, &type, buf, &len, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_of_type(dev, 3, NULL, buf, &len, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_of_type(dev, 3, &type, buf, NULL, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_hw_info_of_type(dev, 3, &type, NULL, &len, NULL, NULL), -EINVAL);
+	if (sizeof(size_t) > sizeof(uint32_t))
+		EXPECT_NOIO(nestio_device_get_hw_info_of_type(dev, 3, &type, buf, &big, NULL, NULL),
+			    -EINVAL);
+	ck_assert_uint_eq(type, 99);
+	ck_assert_uint_eq(len, sizeof(buf));
+	EXPECT_NOIO(nestio_device_get_tegra241_cmdqv_info(NULL, &info), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_tegra241_cmdqv_info((void *)v, &info), -EINVAL);
+	EXPECT_NOIO(nestio_device_get_tegra241_cmdqv_info(dev, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_hw_info_decode_tegra241_cmdqv(NULL, 8, &info), -EINVAL);
+	EXPECT_NOIO(nestio_hw_info_decode_tegra241_cmdqv(buf, 7, &info), -EINVAL);
+	EXPECT_NOIO(nestio_hw_info_decode_tegra241_cmdqv(buf, 8, NULL), -EINVAL);
+	ck_assert_uint_eq(info.version, 9);
+	EXPECT_NOIO(nestio_vevent_decode_tegra241_cmdqv(NULL, &cev), -EINVAL);
+	EXPECT_NOIO(nestio_vevent_decode_tegra241_cmdqv(&ev, &cev), -EINVAL);	/* len 8 */
+	ev.len = 16;
+	EXPECT_NOIO(nestio_vevent_decode_tegra241_cmdqv(&ev, NULL), -EINVAL);
+	ck_assert_uint_eq(cev.lvcmdq_err_map[0], 7);
+	/* mmap: whole pages at a page-aligned offset, on a live vIOMMU. The
+	 * ctx is /dev/null, which has no mmap: a call that reaches mmap(2)
+	 * says ENODEV, so each -EINVAL below is the library's own. */
+	EXPECT_NOIO(nestio_viommu_mmap(NULL, 0, pg, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap((void *)nested, 0, pg, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, 0, pg, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, 0, 0, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, 0, pg + 1, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, 0, pg / 2, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, 8, pg, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, UINT64_MAX - pg + 1, pg, &addr), -EINVAL);
+	EXPECT_NOIO(nestio_viommu_mmap(v, pg, pg, &addr), -ENODEV);
+	ck_assert_ptr_eq(addr, sentinel);
+	nested = nestio_hwpt_unref(nested);
+	v = nestio_viommu_unref(v);
+	parent = nestio_hwpt_unref(parent);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("args");
@@ -860,6 +917,7 @@ int main(void)
 	tcase_add_test(tc, test_args_sized_opts);
 	tcase_add_test(tc, test_args_vste);
 	tcase_add_test(tc, test_args_adopt);
+	tcase_add_test(tc, test_args_cmdqv);
 	tc = fk_tcase(s, "fds", setup_seam, teardown_seam);
 	tcase_add_test(tc, test_fd_ctx_dup_cloexec);
 	tcase_add_test(tc, test_fd_device_dup_cloexec);

@@ -366,6 +366,61 @@ START_TEST(test_caps_vtd_pasid)
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a), 0, 0, &c), 0);
 	ck_assert_uint_eq(c.ssid_bits, 0);
 	ck_assert(!(c.caps & NESTIO_CAP_FIRST_STAGE));
+/* ------------------------------------------------ Tegra241 CMDQV info */
+
+/* CMDQV blocks as the kernel writes them (flags LE u32, then version,
+ * log2vcmdqs, log2vsids, reserved), byte for byte */
+static const struct {
+	uint8_t bytes[8];
+	struct nestio_tegra241_cmdqv_info want;
+} cmdqv_infos[] = {
+	/* a Grace CMDQV: version 1, 2 VCMDQs and 16 SIDs per VINTF */
+	{ { 0, 0, 0, 0, 0x01, 0x01, 0x04, 0 }, { 0, 1, 1, 4, 0 } },
+	/* the widest fields: PARAM[3:0], [7:4], [15:12] are 4 bits each */
+	{ { 0, 0, 0, 0, 0x0f, 0x0f, 0x0f, 0 }, { 0, 15, 15, 15, 0 } },
+	/* a flag and a reserved byte a later kernel may set pass through */
+	{ { 0x01, 0x02, 0x03, 0x04, 0x02, 0x06, 0x00, 0x00 },
+	  { 0x04030201u, 2, 6, 0, 0 } },
+};
+
+START_TEST(test_tegra241_cmdqv_info)
+{
+	struct nestio_tegra241_cmdqv_info o;
+	uint8_t longer[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmdqv_infos); i++) {
+		const struct nestio_tegra241_cmdqv_info *w = &cmdqv_infos[i].want;
+
+		memset(&o, 0xa5, sizeof(o));
+		ck_assert_int_eq(nestio_hw_info_decode_tegra241_cmdqv(
+					 cmdqv_infos[i].bytes, 8, &o), 0);
+		ck_assert_msg(o.flags == w->flags && o.version == w->version &&
+			      o.log2vcmdqs == w->log2vcmdqs &&
+			      o.log2vsids == w->log2vsids && o.reserved == 0,
+			      "row %zu: %#x %u %u %u %u", i, o.flags, o.version,
+			      o.log2vcmdqs, o.log2vsids, o.reserved);
+	}
+	/* a longer block (a later kernel's) decodes its first 8 bytes */
+	memset(longer, 0xee, sizeof(longer));
+	memcpy(longer, cmdqv_infos[0].bytes, 8);
+	ck_assert_int_eq(nestio_hw_info_decode_tegra241_cmdqv(longer, sizeof(longer), &o), 0);
+	ck_assert_uint_eq(o.log2vsids, 4);
+	/* shorter than the layout, or NULLs: -EINVAL, *out untouched */
+	memset(&o, 0xa5, sizeof(o));
+	ck_assert_int_eq(nestio_hw_info_decode_tegra241_cmdqv(longer, 7, &o), -EINVAL);
+	ck_assert_int_eq(nestio_hw_info_decode_tegra241_cmdqv(NULL, 8, &o), -EINVAL);
+	ck_assert_int_eq(nestio_hw_info_decode_tegra241_cmdqv(longer, 8, NULL), -EINVAL);
+	ck_assert_uint_eq(o.version, 0xa5);
+	/* the vendor-neutral decoding still knows the type, and that its
+	 * block describes no page tables */
+	{
+		struct nestio_hw_caps c;
+
+		ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_TEGRA241_CMDQV,
+					cmdqv_infos[0].bytes, 8, 0, 0, &c), 0);
+		ck_assert_uint_eq(c.type, NESTIO_IOMMU_TEGRA241_CMDQV);
+		ck_assert_uint_eq(c.caps & NESTIO_CAP_NESTING, 0);
+	}
 }
 END_TEST
 
@@ -386,5 +441,6 @@ int main(void)
 	tcase_add_test(tc, test_stage1_format_name);
 	tcase_add_loop_test(tc, test_caps_parts, 0, (int)ARRAY_SIZE(parts));
 	tcase_add_test(tc, test_caps_vtd_pasid);
+	tcase_add_test(tc, test_tegra241_cmdqv_info);
 	return tu_run(s);
 }

@@ -490,6 +490,88 @@ START_TEST(test_io_hw_info)
 }
 END_TEST
 
+/* GET_HW_INFO for one type: the flag and the type in, exactly; the default
+ * type sends no flag, as nestio_device_get_hw_info_ext() does */
+START_TEST(test_io_hw_info_of_type)
+{
+	const uint8_t cmdqv[8] = { 0, 0, 0, 0, 0x01, 0x01, 0x04, 0 };
+	struct nestio_tegra241_cmdqv_info info;
+	uint8_t buf[64] = { 0 };
+	size_t len = sizeof(buf);
+	uint64_t kcaps = 0;
+	uint8_t pasid = 0;
+	uint32_t type = 0;
+
+	fk_hw.type = KABI_HW_INFO_TYPE_TEGRA241_CMDQV;
+	fk_hw.len = sizeof(cmdqv);
+	memcpy(fk_hw.data, cmdqv, sizeof(cmdqv));
+	fk_hw.caps = KABI_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	fk_hw.pasid_log2 = 0;
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(dev, NESTIO_HW_INFO_TEGRA241_CMDQV,
+							   &type, buf, &len, &kcaps,
+							   &pasid), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_GET_HW_INFO, kabi_hw_info,
+		     .flags = KABI_HW_INFO_FLAG_INPUT_TYPE, .dev_id = 7,
+		     .data_len = sizeof(buf), .data_uptr = (uintptr_t)buf,
+		     .data_type = KABI_HW_INFO_TYPE_TEGRA241_CMDQV);
+	ck_assert_uint_eq(type, KABI_HW_INFO_TYPE_TEGRA241_CMDQV);
+	ck_assert_uint_eq(len, sizeof(cmdqv));
+	ck_assert_mem_eq(buf, cmdqv, sizeof(cmdqv));
+	ck_assert_uint_eq(kcaps, KABI_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+	/* a type the library has no name for is passed through */
+	len = 0;
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(dev, 0xfeedbeef, &type, NULL,
+							   &len, NULL, NULL), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_GET_HW_INFO, kabi_hw_info,
+		     .flags = KABI_HW_INFO_FLAG_INPUT_TYPE, .dev_id = 7,
+		     .data_type = 0xfeedbeef);
+	/* the default type: no flag, no type, the same bytes as _ext */
+	len = sizeof(buf);
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(dev, NESTIO_HW_INFO_DEFAULT,
+							   &type, buf, &len, NULL, NULL), 0);
+	EXPECT_IOMMU(2, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7,
+		     .data_len = sizeof(buf), .data_uptr = (uintptr_t)buf);
+	len = sizeof(buf);
+	ck_assert_int_eq(nestio_device_get_hw_info_ext(dev, &type, buf, &len, NULL, NULL), 0);
+	EXPECT_IOMMU(3, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7,
+		     .data_len = sizeof(buf), .data_uptr = (uintptr_t)buf);
+
+	/* the CMDQV block, asked for and decoded */
+	ck_assert_int_eq(nestio_device_get_tegra241_cmdqv_info(dev, &info), 0);
+	ck_assert_uint_eq(tu_calls[4].request, KABI_IOMMU_GET_HW_INFO);
+	ck_assert_uint_eq(((struct kabi_hw_info *)tu_calls[4].arg)->flags,
+			  KABI_HW_INFO_FLAG_INPUT_TYPE);
+	ck_assert_uint_eq(((struct kabi_hw_info *)tu_calls[4].arg)->data_type,
+			  KABI_HW_INFO_TYPE_TEGRA241_CMDQV);
+	ck_assert_uint_eq(info.version, 1);
+	ck_assert_uint_eq(info.log2vcmdqs, 1);
+	ck_assert_uint_eq(info.log2vsids, 4);
+	/* an older kernel (the flag refused) or no CMDQV: EOPNOTSUPP, as it
+	 * came; *out and the results untouched */
+	memset(&info, 0xa5, sizeof(info));
+	type = 77;
+	len = sizeof(buf);
+	fk_fail(KABI_IOMMU_GET_HW_INFO, EOPNOTSUPP, 2);
+	ck_assert_int_eq(nestio_device_get_tegra241_cmdqv_info(dev, &info), -EOPNOTSUPP);
+	ck_assert_int_eq(nestio_device_get_hw_info_of_type(dev, NESTIO_HW_INFO_TEGRA241_CMDQV,
+							   &type, buf, &len, NULL, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_uint_eq(info.version, 0xa5);
+	ck_assert_uint_eq(type, 77);
+	ck_assert_uint_eq(len, sizeof(buf));
+	/* a kernel answering another type than asked: not decoded as CMDQV */
+	fk_hw.type = KABI_HW_INFO_TYPE_ARM_SMMUV3;
+	ck_assert_int_eq(nestio_device_get_tegra241_cmdqv_info(dev, &info), -EPROTO);
+	ck_assert_uint_eq(info.version, 0xa5);
+	/* a block too short for the layout */
+	fk_hw.type = KABI_HW_INFO_TYPE_TEGRA241_CMDQV;
+	fk_hw.len = 4;
+	ck_assert_int_eq(nestio_device_get_tegra241_cmdqv_info(dev, &info), -EINVAL);
+	ck_assert_uint_eq(info.version, 0xa5);
+	memset(&fk_hw, 0, sizeof(fk_hw));	/* for a run without fork */
+}
+END_TEST
+
 /* known commands answer EINVAL (size 0 is too short), unknown ENOTTY */
 static int probe_answer(int fd, unsigned long request, void *arg)
 {
@@ -765,5 +847,6 @@ int main(void)
 	tcase_add_test(tc, test_io_feature_probe);
 	tcase_add_test(tc, test_io_viommu_shared);
 	tcase_add_test(tc, test_io_adopt);
+	tcase_add_test(tc, test_io_hw_info_of_type);
 	return tu_run(s);
 }

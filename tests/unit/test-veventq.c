@@ -3,7 +3,7 @@
  * Tier 1: the vEVENTQ against the fake queue file of fake-eventq.h: typed
  * non-blocking reads, sequence gaps and the lost-events header counted
  * exactly, across the wrap from INT_MAX to 0, short reads, learning a
- * record length, and SMMUv3 records decoded.
+ * record length, and SMMUv3 and Tegra241 CMDQV records decoded.
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -462,6 +462,74 @@ START_TEST(test_decode_smmuv3)
 }
 END_TEST
 
+/* ------------------------------------------- Tegra241 CMDQV records */
+
+/* records as the kernel writes them (two little-endian words of the
+ * LVCMDQ_ERR_MAP registers), byte for byte, and what they decode to */
+static const struct {
+	uint8_t bytes[16];
+	uint64_t map[2];
+} cmdqv_recs[] = {
+	/* logical VCMDQ 0 in error */
+	{ { 0x01 }, { 1, 0 } },
+	/* VCMDQs 1 and 63: the low word's byte order */
+	{ { 0x02, 0, 0, 0, 0, 0, 0, 0x80 }, { 0x8000000000000002ull, 0 } },
+	/* VCMDQ 64 and 127: the high word */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0x80 },
+	  { 0, 0x8000000000000001ull } },
+	/* every byte distinct: no word or byte swapped */
+	{ { 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef },
+	  { 0xfedcba9876543210ull, 0xefcdab8967452301ull } },
+};
+
+START_TEST(test_decode_tegra241_cmdqv)
+{
+	struct nestio_veventq *q = NULL;
+	struct nestio_vevent ev[8];
+	struct nestio_tegra241_cmdqv_event e;
+	const int n = (int)ARRAY_SIZE(cmdqv_recs);
+
+	/* a CMDQV queue knows its 16-byte records from the start */
+	fv_len = 16;
+	ck_assert_int_eq(nestio_veventq_new(viommu, NESTIO_VEVENTQ_TEGRA241_CMDQV,
+					    8, &q), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_VEVENTQ_ALLOC, kabi_veventq_alloc,
+		     .viommu_id = nestio_viommu_get_id(viommu),
+		     .type = KABI_VEVENTQ_TYPE_TEGRA241_CMDQV, .veventq_depth = 8);
+	for (int i = 0; i < n; i++) {
+		fv_push(0, (uint32_t)i);
+		memcpy(fv_q[fv_n - 1].data, cmdqv_recs[i].bytes, 16);
+	}
+	ck_assert_int_eq(nestio_veventq_read(q, ev, 8), n);
+	ck_assert_int_eq(fv_reads, 1);
+	for (int i = 0; i < n; i++) {
+		ck_assert_uint_eq(ev[i].sequence, (uint32_t)i);
+		ck_assert_uint_eq(ev[i].len, 16);
+		memset(&e, 0xa5, sizeof(e));
+		ck_assert_int_eq(nestio_vevent_decode_tegra241_cmdqv(&ev[i], &e), 0);
+		ck_assert_msg(e.lvcmdq_err_map[0] == cmdqv_recs[i].map[0] &&
+			      e.lvcmdq_err_map[1] == cmdqv_recs[i].map[1],
+			      "record %d: %#llx %#llx", i,
+			      (unsigned long long)e.lvcmdq_err_map[0],
+			      (unsigned long long)e.lvcmdq_err_map[1]);
+	}
+	/* a record shorter than CMDQV's, and NULLs: *out untouched */
+	memset(&e, 0xa5, sizeof(e));
+	ev[0].len = 15;
+	ck_assert_int_eq(nestio_vevent_decode_tegra241_cmdqv(&ev[0], &e), -EINVAL);
+	ck_assert_uint_eq(e.lvcmdq_err_map[0], 0xa5a5a5a5a5a5a5a5ull);
+	ck_assert_int_eq(nestio_vevent_decode_tegra241_cmdqv(NULL, &e), -EINVAL);
+	ev[0].len = 16;
+	ck_assert_int_eq(nestio_vevent_decode_tegra241_cmdqv(&ev[0], NULL), -EINVAL);
+	/* a longer record (a later kernel's) decodes its first 16 bytes */
+	ev[3].len = 24;
+	ck_assert_int_eq(nestio_vevent_decode_tegra241_cmdqv(&ev[3], &e), 0);
+	ck_assert_uint_eq(e.lvcmdq_err_map[1], cmdqv_recs[3].map[1]);
+	nestio_veventq_unref(q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("veventq");
@@ -472,6 +540,7 @@ int main(void)
 	tcase_add_test(tc, test_seq_no_loss);
 	tcase_add_test(tc, test_seq_gaps);
 	tcase_add_test(tc, test_decode_smmuv3);
+	tcase_add_test(tc, test_decode_tegra241_cmdqv);
 	tcase_add_test(tc, test_seq_lost_tail);
 	tcase_add_test(tc, test_seq_lost_then_events);
 	tcase_add_test(tc, test_seq_wrap);
