@@ -294,6 +294,9 @@ START_TEST(test_intersect_parts)
 	/* the narrower vSMMU still runs on this host */
 	ck_assert_int_eq(nestio_device_check_compat(st.dev, &out, log, sizeof(log)), 1);
 	ck_assert_str_eq(log, "");
+}
+END_TEST
+
 /* hw info asked for by type: an SMMUv3 answers its own type with the same
  * registers as the default, and has no CMDQV block (a Tegra241 host would
  * give both: its SMMUv3 registers by default, its CMDQV block when asked) */

@@ -366,6 +366,9 @@ START_TEST(test_caps_vtd_pasid)
 	ck_assert_int_eq(decode(KABI_HW_INFO_TYPE_AMD, &a, sizeof(a), 0, 0, &c), 0);
 	ck_assert_uint_eq(c.ssid_bits, 0);
 	ck_assert(!(c.caps & NESTIO_CAP_FIRST_STAGE));
+}
+END_TEST
+
 /* ------------------------------------------------ Tegra241 CMDQV info */
 
 /* CMDQV blocks as the kernel writes them (flags LE u32, then version,
