@@ -667,6 +667,15 @@ int nestio_device_new_from_fd_ext(struct nestio_ctx *ctx, int fd,
 				  const struct nestio_device_bind_opts *opts,
 				  struct nestio_device **out);
 
+/* What the IOMMU driver behind a device takes: nestio_device_supports(). */
+enum nestio_probe {
+	NESTIO_PROBE_HWPT_DATA = 0,	/* nested hwpt data, kernel IOMMU_HWPT_DATA_* */
+	NESTIO_PROBE_VIOMMU = 1,	/* vIOMMU type, NESTIO_VIOMMU_* */
+};
+
+int nestio_device_supports(struct nestio_device *dev, enum nestio_probe what,
+			   uint32_t type);
+
 #ifdef __cplusplus
 }
 #endif

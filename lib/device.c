@@ -30,6 +30,7 @@ struct nestio_device {
 	void *userdata;
 	struct attachment *att;
 	size_t natt;
+	struct nio_probe_cache probes;	/* nestio_device_supports() */
 };
 
 /* the slot is attached to t, which is ioas or hwpt (the other is NULL),
@@ -497,6 +498,11 @@ static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 bool nio_device_has_slot(struct nestio_device *dev, uint32_t pasid)
 {
 	return find_slot(dev, pasid) != NULL;
+}
+
+struct nio_probe_cache *nio_device_probe_cache(struct nestio_device *dev)
+{
+	return &dev->probes;
 }
 
 enum attach_op { OP_ATTACH, OP_REPLACE };

@@ -3,7 +3,8 @@
  * Tier 2 (issue 16.5), against the kernel's IOMMUFD_TEST mock driver: what
  * IOMMU_IOAS_UNMAP answers for ranges that are not (wholly) mapped, and
  * NESTIO_UNMAP_ABSENT_OK on each; the VFIO compat IOAS (IOMMU_VFIO_IOAS),
- * checked through the type1 map the compat layer serves.
+ * checked through the type1 map the compat layer serves; the per-device
+ * type probe (nestio_device_supports) against the mock's own types.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,68 @@ START_TEST(test_vfio_compat)
 }
 END_TEST
 
+/* the type probe on the mock: its own types only, nothing left behind */
+START_TEST(test_supports)
+{
+	struct nestio_ctx *ctx = NULL;
+	struct nestio_ioas *ioas = NULL, *tmp = NULL;
+	struct nestio_device *dev = NULL;
+	struct nestio_hwpt *parent = NULL;
+	struct nestio_viommu *v = NULL;
+	struct nestio_veventq *q = NULL;
+	uint32_t k;
+	int ifd;
+
+	tu_mock_nest_setup(0, &ctx, &ioas, &dev, &parent);
+	ifd = nestio_ctx_get_fd(ctx);
+	ck_assert_int_eq(nestio_ioas_new(ctx, &tmp), 0);
+	k = nestio_ioas_get_id(tmp);
+	nestio_ioas_unref(tmp);		/* k is the lowest free id again */
+
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA,
+						MOCK_HWPT_DATA_SELFTEST), 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 1), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 2), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 3), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU,
+						MOCK_VIOMMU_TYPE_SELFTEST), 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU,
+						NESTIO_VIOMMU_ARM_SMMUV3), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU,
+						NESTIO_VIOMMU_TEGRA241_CMDQV), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 0), 0);
+	/* cached answers agree */
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA,
+						MOCK_HWPT_DATA_SELFTEST), 1);
+	/* the probes made objects k, k + 1, ... and destroyed them all */
+	for (uint32_t id = k; id < k + 4; id++)
+		ck_assert_msg(!tu_kernel_has(ifd, id), "object %u left", id);
+	ck_assert_int_eq(nestio_ioas_new(ctx, &tmp), 0);
+	ck_assert_uint_eq(nestio_ioas_get_id(tmp), k);
+	nestio_ioas_unref(tmp);
+
+	/* a yes is a yes: the probed types make real objects */
+	{
+		struct nestio_hwpt *nested = NULL;
+
+		ck_assert_int_eq(nestio_hwpt_new_nested(dev, parent, &tu_mock_s1,
+							NULL, &nested), 0);
+		nestio_hwpt_unref(nested);
+	}
+	ck_assert_int_eq(nestio_viommu_new(dev, parent, MOCK_VIOMMU_TYPE_SELFTEST,
+					   NULL, &v), 0);
+	/* vEVENTQ types are not probed: the kernel takes any type but 0 on
+	 * any vIOMMU, SMMUv3's on the mock's included */
+	ck_assert_int_eq(nestio_veventq_new(v, NESTIO_VEVENTQ_ARM_SMMUV3, 4, &q), 0);
+	nestio_veventq_unref(q);
+	nestio_viommu_unref(v);
+	nestio_hwpt_unref(parent);
+	nestio_device_unref(dev);
+	nestio_ioas_unref(ioas);
+	nestio_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("misc-mock");
@@ -161,6 +224,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, tu_mock_setup, tu_mock_teardown);
 	tcase_add_test(tc, test_unmap_absent);
 	tcase_add_test(tc, test_vfio_compat);
+	tcase_add_test(tc, test_supports);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

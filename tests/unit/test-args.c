@@ -720,6 +720,11 @@ START_TEST(test_args_misc16)
 	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, 0, &big.o, &d), -E2BIG);
 	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, INT_MAX, NULL, &d), -EBADF);
 	ck_assert_ptr_eq(d, sentinel);
+	EXPECT_NOIO(nestio_device_supports(NULL, NESTIO_PROBE_VIOMMU, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports((void *)ioas, NESTIO_PROBE_VIOMMU, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, (enum nestio_probe)2, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, (enum nestio_probe)-1, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 0), -EINVAL);
 }
 END_TEST
 

@@ -659,6 +659,105 @@ START_TEST(test_io_bind_token)
 }
 END_TEST
 
+/* the type probe: hwpt data type 1 and odd vIOMMU types taken, nothing else */
+static int probe_fail_errno;
+
+static int supports_answer(int fd, unsigned long request, void *arg)
+{
+	int r = fake_kernel(fd, request, arg);
+
+	if (request == KABI_IOMMU_HWPT_ALLOC &&
+	    ((struct kabi_hwpt_alloc *)arg)->data_type) {
+		errno = probe_fail_errno ? probe_fail_errno :
+			((struct kabi_hwpt_alloc *)arg)->data_type == 1 ? EINVAL
+									  : EOPNOTSUPP;
+		return -1;
+	}
+	if (request == KABI_IOMMU_VIOMMU_ALLOC) {
+		errno = ((struct kabi_viommu_alloc *)arg)->type % 2 ? ENOENT : EOPNOTSUPP;
+		return -1;
+	}
+	return r;
+}
+
+START_TEST(test_io_device_supports)
+{
+	uint32_t ioas_id, parent;
+
+	tu_seam_answer = supports_answer;
+	ioas_id = fk_next_id;
+	parent = ioas_id + 1;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 1), 1);
+	ck_assert_int_eq(tu_ncalls, 5);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_ALLOC, kabi_ioas_alloc);
+	EXPECT_IOMMU(1, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc,
+		     .flags = KABI_HWPT_ALLOC_NEST_PARENT, .dev_id = 7, .pt_id = ioas_id);
+	/* one byte of data: a taken type fails reading it (EINVAL) */
+	ck_assert_uint_eq(tu_calls[2].request, KABI_IOMMU_HWPT_ALLOC);
+	{
+		struct kabi_hwpt_alloc c;
+
+		memcpy(&c, tu_calls[2].arg, sizeof(c));
+		ck_assert_ptr_nonnull((void *)(uintptr_t)c.data_uptr);
+		EXPECT_IOMMU(2, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc, .dev_id = 7,
+			     .pt_id = parent, .data_type = 1, .data_len = 1,
+			     .data_uptr = c.data_uptr);
+	}
+	EXPECT_IOMMU(3, KABI_IOMMU_DESTROY, kabi_destroy, .id = parent);
+	EXPECT_IOMMU(4, KABI_IOMMU_DESTROY, kabi_destroy, .id = ioas_id);
+	/* cached: no ioctl */
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 1), 1);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 2), 0);
+	ck_assert_int_eq(tu_ncalls, 5);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 2), 0);
+	/* vIOMMU: hwpt 0; ENOENT is a yes once the device answers GET_HW_INFO */
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 1), 1);
+	EXPECT_IOMMU(0, KABI_IOMMU_VIOMMU_ALLOC, kabi_viommu_alloc, .type = 1,
+		     .dev_id = 7);
+	EXPECT_IOMMU(1, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7);
+	ck_assert_int_eq(tu_ncalls, 2);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 2), 0);
+	ck_assert_int_eq(tu_ncalls, 1);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 2), 0);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 1), 1);
+	/* the device is gone: ENOENT, and nothing cached */
+	fk_fail(KABI_IOMMU_GET_HW_INFO, ENOENT, 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 3), -ENOENT);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 3), 1);
+	ck_assert_int_eq(tu_ncalls, 2);
+	/* no nest parent on this IOMMU: no type; the IOAS is destroyed */
+	tu_ncalls = 0;
+	fk_fail(KABI_IOMMU_HWPT_ALLOC, EOPNOTSUPP, 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 3), 0);
+	ck_assert_int_eq(tu_ncalls, 3);
+	ck_assert_uint_eq(tu_calls[2].request, KABI_IOMMU_DESTROY);
+	/* any other failure is reported, cleaned up, and not cached */
+	tu_ncalls = 0;
+	probe_fail_errno = ENOMEM;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 4), -ENOMEM);
+	ck_assert_int_eq(tu_ncalls, 5);
+	ck_assert_uint_eq(tu_calls[3].request, KABI_IOMMU_DESTROY);
+	ck_assert_uint_eq(tu_calls[4].request, KABI_IOMMU_DESTROY);
+	probe_fail_errno = 0;
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 4), 0);
+	ck_assert_int_eq(tu_ncalls, 5);
+	/* each device has its own answers */
+	{
+		struct nestio_device *d = new_vfio(ctx);
+
+		tu_ncalls = 0;
+		ck_assert_int_eq(nestio_device_supports(d, NESTIO_PROBE_VIOMMU, 1), 1);
+		ck_assert_int_eq(tu_ncalls, 2);
+		nestio_device_unref(d);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("payloads");
@@ -679,5 +778,6 @@ int main(void)
 	tcase_add_test(tc, test_io_unmap_ext);
 	tcase_add_test(tc, test_io_vfio_compat);
 	tcase_add_test(tc, test_io_bind_token);
+	tcase_add_test(tc, test_io_device_supports);
 	return tu_run(s);
 }
