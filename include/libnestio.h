@@ -804,6 +804,42 @@ int nestio_monitor_set_handler(struct nestio_monitor *m,
 
 int nestio_ctx_dispatch(struct nestio_ctx *ctx, int fd);
 
+/* ------------------------------------- unmap flags, VFIO compat, VF token */
+
+/* nestio_ioas_unmap_ext() flags */
+#define NESTIO_UNMAP_ABSENT_OK	(1u << 0) /* nothing to unmap: 0, *unmapped 0 */
+
+int nestio_ioas_unmap_ext(struct nestio_ioas *ioas, uint64_t iova,
+			  uint64_t length, unsigned int flags,
+			  uint64_t *unmapped);
+
+/* The IOAS the kernel's VFIO container compatibility layer uses. */
+int nestio_ioas_set_vfio_compat(struct nestio_ioas *ioas);
+int nestio_ctx_get_vfio_compat_ioas(struct nestio_ctx *ctx, uint32_t *id);
+int nestio_ctx_clear_vfio_compat(struct nestio_ctx *ctx);
+
+/* How a VFIO cdev is bound (nestio_device_open_ext and _new_from_fd_ext). */
+struct nestio_device_bind_opts {
+	size_t sz;		/* sizeof(struct nestio_device_bind_opts) */
+	const void *vf_token;	/* 16 bytes: the SR-IOV VF token (a UUID), or NULL */
+};
+
+int nestio_device_open_ext(struct nestio_ctx *ctx, const char *name,
+			   const struct nestio_device_bind_opts *opts,
+			   struct nestio_device **out);
+int nestio_device_new_from_fd_ext(struct nestio_ctx *ctx, int fd,
+				  const struct nestio_device_bind_opts *opts,
+				  struct nestio_device **out);
+
+/* What the IOMMU driver behind a device takes: nestio_device_supports(). */
+enum nestio_probe {
+	NESTIO_PROBE_HWPT_DATA = 0,	/* nested hwpt data, kernel IOMMU_HWPT_DATA_* */
+	NESTIO_PROBE_VIOMMU = 1,	/* vIOMMU type, NESTIO_VIOMMU_* */
+};
+
+int nestio_device_supports(struct nestio_device *dev, enum nestio_probe what,
+			   uint32_t type);
+
 #ifdef __cplusplus
 }
 #endif

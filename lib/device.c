@@ -30,6 +30,7 @@ struct nestio_device {
 	void *userdata;
 	struct attachment *att;
 	size_t natt;
+	struct nio_probe_cache probes;	/* nestio_device_supports() */
 };
 
 /* the slot is attached to t, which is ioas or hwpt (the other is NULL),
@@ -144,8 +145,36 @@ static void device_release(void *obj)
 	free(dev->att);
 }
 
-/* Bind an open VFIO cdev fd (owned by us from here on) to the ctx. */
-static int device_bind_fd(struct nestio_ctx *ctx, int fd,
+/*
+ * EINVAL to a bind with a VF token has three causes: a kernel before 6.17
+ * (every bind flag is EINVAL there), a device whose driver takes no token,
+ * or vfio-pci refusing this one (vfio_pci_core_match_token_uuid(): not a
+ * VF and not a PF with SR-IOV, or a VF whose PF is not bound to vfio-pci).
+ * The same bind with a NULL token pointer tells them apart and binds
+ * nothing: a kernel and driver that read the token fail the copy (EFAULT),
+ * so the EINVAL was the driver's answer to the token; otherwise the token
+ * is not taken here at all: -EOPNOTSUPP.
+ */
+static int token_einval(struct nestio_ctx *ctx, int fd,
+			const struct kabi_vfio_device_bind_iommufd *sent)
+{
+	struct kabi_vfio_device_bind_iommufd cmd = *sent;
+	int r;
+
+	cmd.token_uuid_ptr = 0;
+	r = nio_ioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &cmd);
+	if (r == -EFAULT) {
+		info(ctx, "device fd %d: the driver refused the VF token "
+		     "(not a VF, nor a PF with VFs?)", fd);
+		return -EINVAL;
+	}
+	info(ctx, "device fd %d: this kernel or device takes no VF token", fd);
+	return -EOPNOTSUPP;
+}
+
+/* Bind an open VFIO cdev fd (owned by us from here on) to the ctx, with
+ * the 16-byte VF token if token is not NULL. */
+static int device_bind_fd(struct nestio_ctx *ctx, int fd, const void *token,
 			  struct nestio_device **out)
 {
 	struct kabi_vfio_device_bind_iommufd cmd = {
@@ -155,7 +184,13 @@ static int device_bind_fd(struct nestio_ctx *ctx, int fd,
 	struct nestio_device *dev;
 	int r;
 
+	if (token) {
+		cmd.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		cmd.token_uuid_ptr = (uintptr_t)token;
+	}
 	r = nio_ioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &cmd);
+	if (r == -EINVAL && token)
+		r = token_einval(ctx, fd, &cmd);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -320,7 +355,7 @@ NESTIO_EXPORT int nestio_device_open(struct nestio_ctx *ctx, const char *name,
 	fd = open_name(ctx, name);
 	if (fd < 0)
 		return fd;
-	return device_bind_fd(ctx, fd, out);
+	return device_bind_fd(ctx, fd, NULL, out);
 }
 
 /* The same cdev, not bound: for a process the caller hands it to. */
@@ -339,7 +374,56 @@ NESTIO_EXPORT int nestio_device_new_from_fd(struct nestio_ctx *ctx, int fd,
 	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dupfd < 0)
 		return -errno;
-	return device_bind_fd(ctx, dupfd, out);
+	return device_bind_fd(ctx, dupfd, NULL, out);
+}
+
+/* the VF token of opts (NULL: none), after the usual opts checks */
+static int bind_opts_token(const struct nestio_device_bind_opts *opts,
+			   const void **token)
+{
+	int r = NIO_OPTS_CHECK(opts, struct nestio_device_bind_opts);
+
+	if (r < 0)
+		return r;
+	*token = NIO_OPTS_GET(opts, vf_token, NULL);
+	return 0;
+}
+
+NESTIO_EXPORT int nestio_device_open_ext(struct nestio_ctx *ctx,
+					 const char *name,
+					 const struct nestio_device_bind_opts *opts,
+					 struct nestio_device **out)
+{
+	const void *token;
+	int fd, r;
+
+	if (!nio_ctx_ok(ctx) || !name || !*name || !out)
+		return -EINVAL;
+	r = bind_opts_token(opts, &token);
+	if (r < 0)
+		return r;
+	fd = open_name(ctx, name);
+	if (fd < 0)
+		return fd;
+	return device_bind_fd(ctx, fd, token, out);
+}
+
+NESTIO_EXPORT int nestio_device_new_from_fd_ext(struct nestio_ctx *ctx, int fd,
+						const struct nestio_device_bind_opts *opts,
+						struct nestio_device **out)
+{
+	const void *token;
+	int dupfd, r;
+
+	if (!nio_ctx_ok(ctx) || fd < 0 || !out)
+		return -EINVAL;
+	r = bind_opts_token(opts, &token);
+	if (r < 0)
+		return r;
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0)
+		return -errno;
+	return device_bind_fd(ctx, dupfd, token, out);
 }
 
 NESTIO_EXPORT int nestio_device_new_from_id(struct nestio_ctx *ctx,
@@ -414,6 +498,11 @@ static struct attachment *find_slot(struct nestio_device *dev, uint32_t pasid)
 bool nio_device_has_slot(struct nestio_device *dev, uint32_t pasid)
 {
 	return find_slot(dev, pasid) != NULL;
+}
+
+struct nio_probe_cache *nio_device_probe_cache(struct nestio_device *dev)
+{
+	return &dev->probes;
 }
 
 enum attach_op { OP_ATTACH, OP_REPLACE };

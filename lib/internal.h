@@ -268,6 +268,19 @@ static inline bool nio_device_ok(const struct nestio_device *dev)
 /* the device tracks an attachment at pasid (NESTIO_NO_PASID: its RID) */
 bool nio_device_has_slot(struct nestio_device *dev, uint32_t pasid);
 
+/* what nestio_device_supports() found out about a device (lib/probe.c) */
+struct nio_probe_answer {
+	uint32_t what;		/* enum nestio_probe */
+	uint32_t type;
+	int answer;		/* 1 or 0 */
+};
+#define NIO_PROBE_CACHE 16
+struct nio_probe_cache {
+	struct nio_probe_answer a[NIO_PROBE_CACHE];
+	unsigned int n;
+};
+struct nio_probe_cache *nio_device_probe_cache(struct nestio_device *dev);
+
 static inline bool nio_ioas_ok(const struct nestio_ioas *ioas)
 {
 	return nio_obj_of(ioas, NIO_MAGIC_IOAS);

@@ -235,6 +235,41 @@ NESTIO_EXPORT int nestio_ioas_unmap_all(struct nestio_ioas *ioas,
 	return r;
 }
 
+/*
+ * What IOMMU_IOAS_UNMAP answers (drivers/iommu/iommufd/io_pagetable.c):
+ * it removes whole mappings only, those inside [iova, iova + length). The
+ * range holds some whole mappings (and holes, or nothing else): 0, their
+ * bytes. It holds none: ENOENT. It cuts a mapping (starts or ends inside
+ * one): ENOENT too, once the kernel reaches that mapping; the whole
+ * mappings before it in the range are gone by then and their count is
+ * not reported. A mapping pinned by an access or a HW queue: EBUSY.
+ * There is no call that tells "nothing there" from "cuts a mapping", so
+ * NESTIO_UNMAP_ABSENT_OK turns every ENOENT into 0 with 0 bytes: for a
+ * VMM that mirrors a guest's unmaps, which are redundant at times (the
+ * guest unmaps what it never mapped, or unmaps twice) and never cut what
+ * it mapped, as QEMU's iommufd backend does by comparing errno.
+ */
+NESTIO_EXPORT int nestio_ioas_unmap_ext(struct nestio_ioas *ioas, uint64_t iova,
+					uint64_t length, unsigned int flags,
+					uint64_t *unmapped)
+{
+	int r;
+
+	if (!nio_ioas_ok(ioas) || !range_ok(iova, length) ||
+	    flags & ~NESTIO_UNMAP_ABSENT_OK)
+		return -EINVAL;
+	r = unmap(ioas, iova, length, unmapped);
+	if (r == -ENOENT && (flags & NESTIO_UNMAP_ABSENT_OK)) {
+		dbg(ioas->obj.ctx, "ioas %u: nothing to unmap at %#llx+%#llx",
+		    ioas->obj.id, (unsigned long long)iova,
+		    (unsigned long long)length);
+		if (unmapped)
+			*unmapped = 0;
+		r = 0;
+	}
+	return r;
+}
+
 NESTIO_EXPORT int nestio_ioas_copy(struct nestio_ioas *dst, uint64_t *dst_iova,
 				   struct nestio_ioas *src, uint64_t src_iova,
 				   uint64_t length, unsigned int flags)

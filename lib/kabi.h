@@ -576,4 +576,20 @@ struct kabi_vfio_device_feature_dma_buf {
 	struct kabi_vfio_region_dma_range dma_ranges[];	/* nr_ranges */
 };
 
+/* ---- the type1 container map that iommufd's VFIO compat layer serves on
+ * /dev/iommu, into the IOAS IOMMU_VFIO_IOAS set (tests use it to see that
+ * IOAS) ---- */
+#define KABI_VFIO_IOMMU_MAP_DMA _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 13)
+enum {
+	KABI_VFIO_DMA_MAP_FLAG_READ = 1 << 0,
+	KABI_VFIO_DMA_MAP_FLAG_WRITE = 1 << 1,
+};
+struct kabi_vfio_iommu_type1_dma_map {
+	uint32_t argsz;
+	uint32_t flags;
+	KABI_ALIGNED_U64 vaddr;
+	KABI_ALIGNED_U64 iova;
+	KABI_ALIGNED_U64 size;
+};
+
 #endif

@@ -499,6 +499,90 @@ START_TEST(test_viommu_kernel_refuses)
 }
 END_TEST
 
+/* ---- issue 16.5: the VF token on a device that is no VF, the type probe ---- */
+
+static int raw_bind(int fd, int iommufd, const void *token)
+{
+	struct kabi_vfio_device_bind_iommufd b = {
+		.argsz = sizeof(b),
+		.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN,
+		.iommufd = iommufd,
+		.token_uuid_ptr = (uintptr_t)token,
+	};
+
+	return tu_real_ioctl(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b) ? -errno : 0;
+}
+
+/*
+ * edu is neither a VF nor a PF with SR-IOV: vfio-pci reads a token and
+ * refuses it (vfio_pci_core_match_token_uuid: "not a PF or VF", EINVAL).
+ * That it reads it shows as EFAULT for a NULL token pointer, which is how
+ * the library tells this kernel's refusal from a kernel without the flag.
+ */
+START_TEST(test_vf_token_not_vf)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d, 0x9d, 0x2b, 0x5a, 0x5f, 0x4f, 0x5a,
+					 0xa2, 0x11, 0xf5, 0x91, 0x51, 0x4b, 0xa1, 0xf3 };
+	struct nestio_device_bind_opts o = { .sz = sizeof(o), .vf_token = tok };
+	struct nestio_device *d = NULL;
+	int fd;
+
+	dev = nestio_device_unref(dev);		/* the fixture's bind */
+	fd = nestio_device_open_cdev(edu_bdf());
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(raw_bind(fd, nestio_ctx_get_fd(ctx), NULL), -EFAULT);
+	ck_assert_int_eq(raw_bind(fd, nestio_ctx_get_fd(ctx), tok), -EINVAL);
+	close(fd);
+	/* through the library: EINVAL, after one probe bind */
+	record_ioctls();
+	ck_assert_int_eq(nestio_device_open_ext(ctx, edu_bdf(), &o, &d), -EINVAL);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(tu_ncalls, 2);
+	ck_assert_uint_eq(tu_calls[0].request, KABI_VFIO_DEVICE_BIND_IOMMUFD);
+	ck_assert_uint_eq(tu_calls[1].request, KABI_VFIO_DEVICE_BIND_IOMMUFD);
+	tu_seam_remove();
+	/* nothing is left bound: without a token it binds and does DMA */
+	o.vf_token = NULL;
+	ck_assert_int_eq(nestio_device_open_ext(ctx, edu_bdf(), &o, &dev), 0);
+	ck_assert_int_eq(edu_init(&edu, nestio_device_get_fd(dev)), 0);
+	ck_assert_int_eq(nestio_device_attach_ioas(dev, NESTIO_NO_PASID, ioas), 0);
+	map_both(ioas);
+	round_trip(0x5a);
+}
+END_TEST
+
+/* The probe agrees with the capabilities: this VT-d has no NEST (so no
+ * nest parent and no nested data type), the intel driver no vIOMMU. */
+START_TEST(test_supports_vtd)
+{
+	struct nestio_hw_caps caps = { .sz = sizeof(caps) };
+	struct nestio_ioas *tmp = NULL;
+	int nest, ifd = nestio_ctx_get_fd(ctx);
+	uint32_t k;
+
+	ck_assert_int_eq(nestio_device_get_hw_caps(dev, &caps), 0);
+	nest = !!(caps.caps & NESTIO_CAP_NESTING);
+	ck_assert_int_eq(nestio_ioas_new(ctx, &tmp), 0);
+	k = nestio_ioas_get_id(tmp);
+	nestio_ioas_unref(tmp);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA,
+						KABI_HWPT_DATA_VTD_S1), nest);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA,
+						KABI_HWPT_DATA_ARM_SMMUV3), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA,
+						KABI_HWPT_DATA_AMD_GUEST), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU,
+						NESTIO_VIOMMU_ARM_SMMUV3), 0);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU,
+						NESTIO_VIOMMU_TEGRA241_CMDQV), 0);
+	for (uint32_t id = k; id < k + 3; id++)
+		ck_assert_msg(!tu_kernel_has(ifd, id), "object %u left", id);
+	ck_assert_int_eq(nestio_ioas_new(ctx, &tmp), 0);
+	ck_assert_uint_eq(nestio_ioas_get_id(tmp), k);
+	nestio_ioas_unref(tmp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vtd-edu");
@@ -523,6 +607,8 @@ int main(void)
 	tcase_add_test(tc, test_intersect_vtd);
 	tcase_add_test(tc, test_nested_refused);
 	tcase_add_test(tc, test_viommu_kernel_refuses);
+	tcase_add_test(tc, test_vf_token_not_vf);
+	tcase_add_test(tc, test_supports_vtd);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -479,6 +479,16 @@ static const struct row rows[] = {
 	ROW("kabi_vfio_device_feature_dma_buf.dma_ranges", "offset",
 	    offsetof(struct kabi_vfio_device_feature_dma_buf, dma_ranges),
 	    offsetof(struct vfio_device_feature_dma_buf, dma_ranges)),
+	/* the type1 map the VFIO compat layer serves (issue 16.5 tests) */
+	VAL(KABI_VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_MAP_DMA),
+	VAL(KABI_VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_READ),
+	VAL(KABI_VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_MAP_FLAG_WRITE),
+	STRUCT(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map),
+	FIELD(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map, argsz),
+	FIELD(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map, flags),
+	FIELD(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map, vaddr),
+	FIELD(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map, iova),
+	FIELD(kabi_vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map, size),
 
 #ifdef IOMMUFD_TEST_HEADER
 	/* ---- the IOMMUFD_TEST mock (tests/lib/mock.h) ---- */

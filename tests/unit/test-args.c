@@ -901,6 +901,61 @@ START_TEST(test_args_cmdqv)
 }
 END_TEST
 
+/* issue 16.5: unmap flags, the VFIO compat IOAS, the VF token bind */
+START_TEST(test_args_misc16)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d };
+	struct nestio_device *sentinel = (void *)&rec, *d = sentinel;
+	struct {
+		struct nestio_device_bind_opts o;
+		uint64_t tail;
+	} big = { { .sz = sizeof(big), .vf_token = tok }, 1 };
+	struct nestio_device_bind_opts o = { .sz = sizeof(size_t) - 1 };
+	uint64_t n = 77;
+	uint32_t id = 77;
+
+	EXPECT_NOIO(nestio_ioas_unmap_ext(NULL, 0, PAGE, 0, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext((void *)ctx, 0, PAGE, 0, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, 0, 0, 0, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, 1, PAGE, 0, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, 0, PAGE + 1, NESTIO_UNMAP_ABSENT_OK,
+					  &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, UINT64_MAX - PAGE + 1, 2 * PAGE,
+					  NESTIO_UNMAP_ABSENT_OK, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, 0, PAGE, 1u << 1, &n), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_unmap_ext(ioas, 0, PAGE, ~0u, &n), -EINVAL);
+	ck_assert_uint_eq(n, 77);
+	EXPECT_NOIO(nestio_ioas_set_vfio_compat(NULL), -EINVAL);
+	EXPECT_NOIO(nestio_ioas_set_vfio_compat((void *)ctx), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_get_vfio_compat_ioas(NULL, &id), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_get_vfio_compat_ioas((void *)ioas, &id), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_get_vfio_compat_ioas(ctx, NULL), -EINVAL);
+	ck_assert_uint_eq(id, 77);
+	EXPECT_NOIO(nestio_ctx_clear_vfio_compat(NULL), -EINVAL);
+	EXPECT_NOIO(nestio_ctx_clear_vfio_compat((void *)ioas), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(NULL, "0000:00:03.0", NULL, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext((void *)ioas, "0000:00:03.0", NULL, &d),
+		    -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(ctx, NULL, NULL, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(ctx, "", NULL, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(ctx, "0000:00:03.0", NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(ctx, "/dev/null", &o, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_open_ext(ctx, "/dev/null", &big.o, &d), -E2BIG);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(NULL, 0, NULL, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, -1, NULL, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, 0, NULL, NULL), -EINVAL);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, 0, &o, &d), -EINVAL);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, 0, &big.o, &d), -E2BIG);
+	EXPECT_NOIO(nestio_device_new_from_fd_ext(ctx, INT_MAX, NULL, &d), -EBADF);
+	ck_assert_ptr_eq(d, sentinel);
+	EXPECT_NOIO(nestio_device_supports(NULL, NESTIO_PROBE_VIOMMU, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports((void *)ioas, NESTIO_PROBE_VIOMMU, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, (enum nestio_probe)2, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, (enum nestio_probe)-1, 1), -EINVAL);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 0), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("args");
@@ -918,6 +973,7 @@ int main(void)
 	tcase_add_test(tc, test_args_vste);
 	tcase_add_test(tc, test_args_adopt);
 	tcase_add_test(tc, test_args_cmdqv);
+	tcase_add_test(tc, test_args_misc16);
 	tc = fk_tcase(s, "fds", setup_seam, teardown_seam);
 	tcase_add_test(tc, test_fd_ctx_dup_cloexec);
 	tcase_add_test(tc, test_fd_device_dup_cloexec);

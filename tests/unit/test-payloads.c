@@ -827,6 +827,266 @@ START_TEST(test_io_adopt)
 }
 END_TEST
 
+/* ------------------------------ issue 16.5: unmap flags, VFIO compat, token */
+
+START_TEST(test_io_unmap_ext)
+{
+	uint64_t n = 77;
+
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, 0x10000000, 8 * PAGE, 0, &n), 0);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_UNMAP, kabi_ioas_unmap, .ioas_id = 100,
+		     .iova = 0x10000000, .length = 8 * PAGE);
+	ck_assert_uint_eq(n, FK_UNMAPPED);
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, 0x10000000, 8 * PAGE,
+					       NESTIO_UNMAP_ABSENT_OK, &n), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_IOAS_UNMAP, kabi_ioas_unmap, .ioas_id = 100,
+		     .iova = 0x10000000, .length = 8 * PAGE);
+	ck_assert_uint_eq(n, FK_UNMAPPED);
+	/* ENOENT: an error without the flag, 0 bytes with it */
+	n = 77;
+	fk_fail(KABI_IOMMU_IOAS_UNMAP, ENOENT, 1);
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, PAGE, PAGE, 0, &n), -ENOENT);
+	ck_assert_uint_eq(n, 77);
+	fk_fail(KABI_IOMMU_IOAS_UNMAP, ENOENT, 1);
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, PAGE, PAGE,
+					       NESTIO_UNMAP_ABSENT_OK, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	EXPECT_IOMMU(3, KABI_IOMMU_IOAS_UNMAP, kabi_ioas_unmap, .ioas_id = 100,
+		     .iova = PAGE, .length = PAGE);
+	fk_fail(KABI_IOMMU_IOAS_UNMAP, ENOENT, 1);
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, PAGE, PAGE,
+					       NESTIO_UNMAP_ABSENT_OK, NULL), 0);
+	/* every other error stays one */
+	n = 77;
+	fk_fail(KABI_IOMMU_IOAS_UNMAP, EBUSY, 1);
+	ck_assert_int_eq(nestio_ioas_unmap_ext(ioas, PAGE, PAGE,
+					       NESTIO_UNMAP_ABSENT_OK, &n), -EBUSY);
+	ck_assert_uint_eq(n, 77);
+	ck_assert_int_eq(tu_ncalls, 6);
+}
+END_TEST
+
+/* the kernel's IOMMU_VFIO_IOAS: one compat IOAS per ctx, none at first */
+static uint32_t compat_id;
+
+static int vfio_ioas_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_vfio_ioas *c = arg;
+
+	if (request != KABI_IOMMU_VFIO_IOAS)
+		return fake_kernel(fd, request, arg);
+	if (c->op == KABI_VFIO_IOAS_SET)
+		compat_id = c->ioas_id;
+	else if (c->op == KABI_VFIO_IOAS_CLEAR)
+		compat_id = 0;
+	else if (compat_id)
+		c->ioas_id = compat_id;
+	else {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+START_TEST(test_io_vfio_compat)
+{
+	uint32_t id = 77;
+
+	compat_id = 0;
+	tu_seam_answer = vfio_ioas_answer;
+	ck_assert_int_eq(nestio_ctx_get_vfio_compat_ioas(ctx, &id), -ENODEV);
+	ck_assert_uint_eq(id, 77);
+	EXPECT_IOMMU(0, KABI_IOMMU_VFIO_IOAS, kabi_vfio_ioas, .op = KABI_VFIO_IOAS_GET);
+	ck_assert_int_eq(nestio_ioas_set_vfio_compat(ioas), 0);
+	EXPECT_IOMMU(1, KABI_IOMMU_VFIO_IOAS, kabi_vfio_ioas, .ioas_id = 100,
+		     .op = KABI_VFIO_IOAS_SET);
+	ck_assert_int_eq(nestio_ctx_get_vfio_compat_ioas(ctx, &id), 0);
+	ck_assert_uint_eq(id, 100);
+	ck_assert_int_eq(nestio_ctx_clear_vfio_compat(ctx), 0);
+	EXPECT_IOMMU(3, KABI_IOMMU_VFIO_IOAS, kabi_vfio_ioas, .op = KABI_VFIO_IOAS_CLEAR);
+	ck_assert_int_eq(nestio_ctx_get_vfio_compat_ioas(ctx, &id), -ENODEV);
+	ck_assert_int_eq(tu_ncalls, 5);
+}
+END_TEST
+
+/* VFIO_DEVICE_BIND_IOMMUFD with a token: how kernels answer (bind_kernel) */
+enum { BIND_NEW_NOT_VF, BIND_OLD, BIND_NO_TOKEN_OP, BIND_WRONG_TOKEN };
+static int bind_kernel;
+
+static int bind_answer(int fd, unsigned long request, void *arg)
+{
+	struct kabi_vfio_device_bind_iommufd *c = arg;
+
+	if (request != KABI_VFIO_DEVICE_BIND_IOMMUFD || !c->flags)
+		return fake_kernel(fd, request, arg);
+	if (bind_kernel == BIND_OLD || bind_kernel == BIND_NO_TOKEN_OP)
+		errno = EINVAL;		/* the flag, or a token, is not known */
+	else if (!c->token_uuid_ptr)
+		errno = EFAULT;		/* the driver reads the token */
+	else
+		errno = bind_kernel == BIND_WRONG_TOKEN ? EACCES : EINVAL;
+	return -1;
+}
+
+START_TEST(test_io_bind_token)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d, 0x9d, 0x2b, 0x5a, 0x5f, 0x4f, 0x5a,
+					 0xa2, 0x11, 0xf5, 0x91, 0x51, 0x4b, 0xa1, 0xf3 };
+	struct nestio_device_bind_opts o = { .sz = sizeof(o), .vf_token = tok };
+	static const struct { int kernel, want, calls; } cases[] = {
+		{ BIND_NEW_NOT_VF, -EINVAL, 2 },	/* the driver refused it */
+		{ BIND_OLD, -EOPNOTSUPP, 2 },		/* before 6.17 */
+		{ BIND_NO_TOKEN_OP, -EOPNOTSUPP, 2 },	/* a driver without tokens */
+		{ BIND_WRONG_TOKEN, -EACCES, 1 },
+	};
+	struct nestio_device *d = NULL;
+	int fd = open_null();
+
+	/* accepted: the flag and the pointer, nothing else */
+	ck_assert_int_eq(nestio_device_new_from_fd_ext(ctx, fd, &o, &d), 0);
+	EXPECT_VFIO(0, nestio_device_get_fd(d), KABI_VFIO_DEVICE_BIND_IOMMUFD,
+		    kabi_vfio_device_bind_iommufd,
+		    .flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN,
+		    .iommufd = nestio_ctx_get_fd(ctx), .token_uuid_ptr = (uintptr_t)tok);
+	d = nestio_device_unref(d);
+	/* no opts, or no token: the plain bind */
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_new_from_fd_ext(ctx, fd, NULL, &d), 0);
+	EXPECT_VFIO(0, nestio_device_get_fd(d), KABI_VFIO_DEVICE_BIND_IOMMUFD,
+		    kabi_vfio_device_bind_iommufd, .iommufd = nestio_ctx_get_fd(ctx));
+	d = nestio_device_unref(d);
+	o.vf_token = NULL;
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_new_from_fd_ext(ctx, fd, &o, &d), 0);
+	EXPECT_VFIO(0, nestio_device_get_fd(d), KABI_VFIO_DEVICE_BIND_IOMMUFD,
+		    kabi_vfio_device_bind_iommufd, .iommufd = nestio_ctx_get_fd(ctx));
+	d = nestio_device_unref(d);
+	/* refusals: an EINVAL is asked again with a NULL token pointer */
+	o.vf_token = tok;
+	tu_seam_answer = bind_answer;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		bind_kernel = cases[i].kernel;
+		tu_ncalls = 0;
+		d = NULL;
+		ck_assert_int_eq(nestio_device_new_from_fd_ext(ctx, fd, &o, &d),
+				 cases[i].want);
+		ck_assert_ptr_null(d);
+		ck_assert_int_eq(tu_ncalls, cases[i].calls);
+		EXPECT_VFIO(0, tu_calls[0].fd, KABI_VFIO_DEVICE_BIND_IOMMUFD,
+			    kabi_vfio_device_bind_iommufd,
+			    .flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN,
+			    .iommufd = nestio_ctx_get_fd(ctx),
+			    .token_uuid_ptr = (uintptr_t)tok);
+		if (cases[i].calls == 2)
+			EXPECT_VFIO(1, tu_calls[0].fd, KABI_VFIO_DEVICE_BIND_IOMMUFD,
+				    kabi_vfio_device_bind_iommufd,
+				    .flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN,
+				    .iommufd = nestio_ctx_get_fd(ctx));
+		ck_assert(!fd_open(tu_calls[0].fd));	/* the dup is closed */
+	}
+	close(fd);
+}
+END_TEST
+
+/* the type probe: hwpt data type 1 and odd vIOMMU types taken, nothing else */
+static int probe_fail_errno;
+
+static int supports_answer(int fd, unsigned long request, void *arg)
+{
+	int r = fake_kernel(fd, request, arg);
+
+	if (request == KABI_IOMMU_HWPT_ALLOC &&
+	    ((struct kabi_hwpt_alloc *)arg)->data_type) {
+		errno = probe_fail_errno ? probe_fail_errno :
+			((struct kabi_hwpt_alloc *)arg)->data_type == 1 ? EINVAL
+									  : EOPNOTSUPP;
+		return -1;
+	}
+	if (request == KABI_IOMMU_VIOMMU_ALLOC) {
+		errno = ((struct kabi_viommu_alloc *)arg)->type % 2 ? ENOENT : EOPNOTSUPP;
+		return -1;
+	}
+	return r;
+}
+
+START_TEST(test_io_device_supports)
+{
+	uint32_t ioas_id, parent;
+
+	tu_seam_answer = supports_answer;
+	ioas_id = fk_next_id;
+	parent = ioas_id + 1;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 1), 1);
+	ck_assert_int_eq(tu_ncalls, 5);
+	EXPECT_IOMMU(0, KABI_IOMMU_IOAS_ALLOC, kabi_ioas_alloc);
+	EXPECT_IOMMU(1, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc,
+		     .flags = KABI_HWPT_ALLOC_NEST_PARENT, .dev_id = 7, .pt_id = ioas_id);
+	/* one byte of data: a taken type fails reading it (EINVAL) */
+	ck_assert_uint_eq(tu_calls[2].request, KABI_IOMMU_HWPT_ALLOC);
+	{
+		struct kabi_hwpt_alloc c;
+
+		memcpy(&c, tu_calls[2].arg, sizeof(c));
+		ck_assert_ptr_nonnull((void *)(uintptr_t)c.data_uptr);
+		EXPECT_IOMMU(2, KABI_IOMMU_HWPT_ALLOC, kabi_hwpt_alloc, .dev_id = 7,
+			     .pt_id = parent, .data_type = 1, .data_len = 1,
+			     .data_uptr = c.data_uptr);
+	}
+	EXPECT_IOMMU(3, KABI_IOMMU_DESTROY, kabi_destroy, .id = parent);
+	EXPECT_IOMMU(4, KABI_IOMMU_DESTROY, kabi_destroy, .id = ioas_id);
+	/* cached: no ioctl */
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 1), 1);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 2), 0);
+	ck_assert_int_eq(tu_ncalls, 5);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 2), 0);
+	/* vIOMMU: hwpt 0; ENOENT is a yes once the device answers GET_HW_INFO */
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 1), 1);
+	EXPECT_IOMMU(0, KABI_IOMMU_VIOMMU_ALLOC, kabi_viommu_alloc, .type = 1,
+		     .dev_id = 7);
+	EXPECT_IOMMU(1, KABI_IOMMU_GET_HW_INFO, kabi_hw_info, .dev_id = 7);
+	ck_assert_int_eq(tu_ncalls, 2);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 2), 0);
+	ck_assert_int_eq(tu_ncalls, 1);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 2), 0);
+	EXPECT_NOIO(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 1), 1);
+	/* the device is gone: ENOENT, and nothing cached */
+	fk_fail(KABI_IOMMU_GET_HW_INFO, ENOENT, 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 3), -ENOENT);
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_VIOMMU, 3), 1);
+	ck_assert_int_eq(tu_ncalls, 2);
+	/* no nest parent on this IOMMU: no type; the IOAS is destroyed */
+	tu_ncalls = 0;
+	fk_fail(KABI_IOMMU_HWPT_ALLOC, EOPNOTSUPP, 1);
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 3), 0);
+	ck_assert_int_eq(tu_ncalls, 3);
+	ck_assert_uint_eq(tu_calls[2].request, KABI_IOMMU_DESTROY);
+	/* any other failure is reported, cleaned up, and not cached */
+	tu_ncalls = 0;
+	probe_fail_errno = ENOMEM;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 4), -ENOMEM);
+	ck_assert_int_eq(tu_ncalls, 5);
+	ck_assert_uint_eq(tu_calls[3].request, KABI_IOMMU_DESTROY);
+	ck_assert_uint_eq(tu_calls[4].request, KABI_IOMMU_DESTROY);
+	probe_fail_errno = 0;
+	tu_ncalls = 0;
+	ck_assert_int_eq(nestio_device_supports(dev, NESTIO_PROBE_HWPT_DATA, 4), 0);
+	ck_assert_int_eq(tu_ncalls, 5);
+	/* each device has its own answers */
+	{
+		struct nestio_device *d = new_vfio(ctx);
+
+		tu_ncalls = 0;
+		ck_assert_int_eq(nestio_device_supports(d, NESTIO_PROBE_VIOMMU, 1), 1);
+		ck_assert_int_eq(tu_ncalls, 2);
+		nestio_device_unref(d);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("payloads");
@@ -848,5 +1108,9 @@ int main(void)
 	tcase_add_test(tc, test_io_viommu_shared);
 	tcase_add_test(tc, test_io_adopt);
 	tcase_add_test(tc, test_io_hw_info_of_type);
+	tcase_add_test(tc, test_io_unmap_ext);
+	tcase_add_test(tc, test_io_vfio_compat);
+	tcase_add_test(tc, test_io_bind_token);
+	tcase_add_test(tc, test_io_device_supports);
 	return tu_run(s);
 }
